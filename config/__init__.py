@@ -1,0 +1,1 @@
+"""Settings schema and loading: TOML file plus environment overrides."""

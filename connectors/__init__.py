@@ -1,0 +1,1 @@
+"""Adapters to external systems, one folder per system."""

@@ -1,0 +1,1 @@
+"""Local simulators of Shopify, Odoo and Stripe for tests and the demo."""

@@ -1,0 +1,1 @@
+"""Sandbox Shopify: GraphQL Admin API, bulk operations, signed webhooks."""

@@ -1,0 +1,1 @@
+"""Sandbox Stripe: the v1 resources the hub reads, and signed webhooks."""

@@ -1,0 +1,1 @@
+"""Shopify Admin GraphQL connector and webhook body parsing."""

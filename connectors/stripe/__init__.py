@@ -1,0 +1,1 @@
+"""Stripe connector: payments, refunds, disputes, payouts and webhooks."""

@@ -1,0 +1,1 @@
+"""Admin-configured correspondence tables and the preflight that replays orders."""

@@ -1,0 +1,1 @@
+"""The running hub: store, inbox, jobs, scheduler, HTTP, CLI and executor."""

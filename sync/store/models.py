@@ -1,0 +1,142 @@
+"""SQLAlchemy models of the hub's own database.
+
+The inbox keeps every raw delivery exactly once (unique on the sender's event id);
+orders hold the newest canonical version of each storefront order; leases serialize
+work per key; commands are the outbox of the pipeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class InboxStatus:
+    PENDING = "pending"  # waiting for (another) attempt
+    DONE = "done"  # processed
+    PARKED = "parked"  # cannot be processed until an operator fixes the cause
+    DEAD = "dead"  # gave up after max attempts; retryable from the CLI
+    IGNORED = "ignored"  # a topic the hub does not act on; kept with the reason
+
+    ALL = (PENDING, DONE, PARKED, DEAD, IGNORED)
+
+
+class InboxEvent(Base):
+    """One raw delivery (webhook body or polled record), stored before any processing."""
+
+    __tablename__ = "inbox_events"
+    __table_args__ = (
+        UniqueConstraint("source", "account", "event_id", name="uq_inbox_sender_event"),
+        Index("ix_inbox_status_next", "status", "next_attempt_at"),
+        Index("ix_inbox_key", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32))  # shopify | stripe | bank
+    account: Mapped[str] = mapped_column(String(128))  # shop name, stripe account, ...
+    topic: Mapped[str] = mapped_column(String(128))
+    event_id: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str | None] = mapped_column(String(255))  # the unit of serialized work
+    version: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OrderRecord(Base):
+    """The newest known version of one storefront order, and its pipeline state."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("shop", "external_id", name="uq_orders_shop_external"),
+        Index("ix_orders_state", "state"),
+        Index("ix_orders_version", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shop: Mapped[str] = mapped_column(String(128))
+    external_id: Mapped[str] = mapped_column(String(255))  # Shopify GID
+    number: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32))
+    hold_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    total_amount: Mapped[str] = mapped_column(String(40))  # Decimal as text
+    currency: Mapped[str] = mapped_column(String(3))
+    data: Mapped[str] = mapped_column(Text)  # the canonical Order as JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Lease(Base):
+    """Who works on a key, until when. An expired lease may be taken by anyone."""
+
+    __tablename__ = "leases"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PollCursor(Base):
+    """Where polling of one stream (a shop's orders, Stripe's events) got to."""
+
+    __tablename__ = "poll_cursors"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account: Mapped[str] = mapped_column(String(128), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CommandStatus:
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"
+
+    ALL = (PENDING, DONE, DEAD)
+
+
+class Command(Base):
+    """A pipeline decision waiting to be carried out in an external system (outbox)."""
+
+    __tablename__ = "commands"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_commands_idempotency_key"),
+        Index("ix_commands_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255))  # the serialized work key it belongs to
+    kind: Mapped[str] = mapped_column(String(64))  # CreateInvoice, CreateCreditNote, ...
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    status: Mapped[str] = mapped_column(String(16), default=CommandStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)  # JSON: ids in the external system
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
