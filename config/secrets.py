@@ -30,10 +30,12 @@ def resolve_secret(value: str, *, base_dir: Path, allow_literal: bool) -> Secret
         try:
             return SecretStr(path.read_text(encoding="utf-8").strip())
         except OSError as exc:
-            raise SecretSourceError(f"cannot read secret file {path}: {exc.strerror}") from exc
+            raise SecretSourceError(
+                f"cannot read secret file {path}: {exc.strerror}"
+            ) from exc
     if not allow_literal:
         raise SecretSourceError(
             "a literal secret is not allowed here; write env:NAME or file:PATH "
-            "(literals are accepted only with environment = \"sandbox\" or \"development\")"
+            '(literals are accepted only with environment = "sandbox" or "development")'
         )
     return SecretStr(value)

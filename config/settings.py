@@ -40,7 +40,9 @@ class ConfigError(Exception):
         self.problems = problems
         self.path = path
         where = f" in {path}" if path else ""
-        super().__init__(f"{len(problems)} problem(s){where}:\n  " + "\n  ".join(problems))
+        super().__init__(
+            f"{len(problems)} problem(s){where}:\n  " + "\n  ".join(problems)
+        )
 
 
 class _Section(BaseModel):
@@ -229,7 +231,9 @@ class Settings(_Section):
         for shop in self.shops:
             if shop.name == name:
                 return shop
-        raise KeyError(f"no shop named {name!r}; configured: {[s.name for s in self.shops]}")
+        raise KeyError(
+            f"no shop named {name!r}; configured: {[s.name for s in self.shops]}"
+        )
 
     def shop_by_domain(self, domain: str) -> ShopSettings | None:
         return next((s for s in self.shops if s.domain == domain), None)
@@ -237,7 +241,11 @@ class Settings(_Section):
 
 def config_path(explicit: str | Path | None = None) -> Path:
     """Where the configuration file is: the argument, `$O2C_HUB_CONFIG`, `./hub.toml`."""
-    return Path(explicit or os.environ.get(CONFIG_ENV) or "hub.toml").expanduser().resolve()
+    return (
+        Path(explicit or os.environ.get(CONFIG_ENV) or "hub.toml")
+        .expanduser()
+        .resolve()
+    )
 
 
 def load_settings(
@@ -249,13 +257,17 @@ def load_settings(
     """
     file = config_path(path)
     if not file.exists():
-        raise ConfigError([f"configuration file not found: {file} (run `o2c-hub init`)"])
+        raise ConfigError(
+            [f"configuration file not found: {file} (run `o2c-hub init`)"]
+        )
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], path=file) from exc
     return settings_from_dict(
-        data, base_dir=file.parent, environ=os.environ if environ is None else environ,
+        data,
+        base_dir=file.parent,
+        environ=os.environ if environ is None else environ,
         path=file,
     )
 
@@ -315,7 +327,11 @@ def _problems(exc: ValidationError) -> list[str]:
     for error in exc.errors(include_input=False, include_url=False):
         key = ""
         for part in error["loc"]:
-            key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+            key += (
+                f"[{part}]"
+                if isinstance(part, int)
+                else (f".{part}" if key else str(part))
+            )
         message = error["msg"].removeprefix("Value error, ")
         lines.append(f"{key or '(top level)'}: {message}")
     return lines

@@ -11,10 +11,29 @@ from pydantic import BaseModel, ConfigDict, field_validator
 # ISO 4217 minor units that are not 2. Everything else has cents.
 _MINOR_UNITS: dict[str, int] = {
     **dict.fromkeys(
-        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
     ),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
-    **dict.fromkeys("CLF UYW".split(), 4),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
 }
 
 
@@ -88,7 +107,9 @@ class Money(BaseModel):
     @classmethod
     def from_minor(cls, units: int, currency: str) -> Money:
         """Build from integer minor units (Stripe's 1234 -> 12.34 EUR)."""
-        return cls(amount=Decimal(units).scaleb(-minor_units(currency)), currency=currency)
+        return cls(
+            amount=Decimal(units).scaleb(-minor_units(currency)), currency=currency
+        )
 
     @classmethod
     def total(cls, items: Iterable[Money], currency: str) -> Money:
@@ -189,7 +210,8 @@ class MoneyBag(BaseModel):
 
     def __add__(self, other: MoneyBag) -> MoneyBag:
         return MoneyBag(
-            shop=self.shop + other.shop, presentment=self.presentment + other.presentment
+            shop=self.shop + other.shop,
+            presentment=self.presentment + other.presentment,
         )
 
     def __neg__(self) -> MoneyBag:

@@ -204,7 +204,9 @@ class Cancellation(_Record):
 class Totals(_Record):
     """The storefront's own totals, kept to check our arithmetic against."""
 
-    subtotal: MoneyBag  # lines after line discounts, before shipping and order tax rules
+    subtotal: (
+        MoneyBag  # lines after line discounts, before shipping and order tax rules
+    )
     discounts: MoneyBag
     shipping: MoneyBag
     tax: MoneyBag

@@ -27,7 +27,9 @@ def _postgres_reachable() -> str | None:
             conn.execute(sa.text("select 1"))
         engine.dispose()
     except Exception as exc:  # any failure means: skip with the reason
-        return f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.__class__.__name__}"
+        return (
+            f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.__class__.__name__}"
+        )
     return None
 
 

@@ -129,8 +129,12 @@ class Command(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(255))  # the serialized work key it belongs to
-    kind: Mapped[str] = mapped_column(String(64))  # CreateInvoice, CreateCreditNote, ...
+    key: Mapped[str] = mapped_column(
+        String(255)
+    )  # the serialized work key it belongs to
+    kind: Mapped[str] = mapped_column(
+        String(64)
+    )  # CreateInvoice, CreateCreditNote, ...
     idempotency_key: Mapped[str] = mapped_column(String(255))
     payload: Mapped[str] = mapped_column(Text)  # JSON
     status: Mapped[str] = mapped_column(String(16), default=CommandStatus.PENDING)
