@@ -45,7 +45,7 @@ class PayloadError(HubError):
 
 
 class MappingError(HubError):
-    """A record needs a mapping entry that does not exist: `kind` and `key` say which."""
+    """A record needs a mapping entry that does not exist (`kind`, `key`)."""
 
     def __init__(self, kind: str, key: str, message: str | None = None) -> None:
         self.kind = kind

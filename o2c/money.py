@@ -58,7 +58,7 @@ def to_decimal(value: object) -> Decimal:
     """
     if isinstance(value, Decimal):
         result = value
-    elif isinstance(value, bool) or isinstance(value, float):
+    elif isinstance(value, bool | float):
         raise ValueError(f"money must not be a float or bool: {value!r}")
     elif isinstance(value, int | str):
         try:
@@ -130,7 +130,7 @@ class Money(BaseModel):
         return self.amount == self.rounded().amount
 
     def to_minor(self) -> int:
-        """Return integer minor units; raises ValueError if the amount has more digits."""
+        """Return integer minor units; raises ValueError when there are more digits."""
         if not self.is_rounded():
             raise ValueError(f"{self} has more digits than {self.currency} allows")
         return int(self.amount.scaleb(minor_units(self.currency)))

@@ -74,7 +74,7 @@ class DiscountAllocation(_Record):
 
 
 class DiscountApplication(_Record):
-    """A discount as the merchant defined it (a code, a manual or automatic discount)."""
+    """A discount as the merchant defined it: a code, a manual or automatic one."""
 
     kind: str  # discount_code | manual | automatic | script
     title: str | None = None
@@ -87,7 +87,7 @@ class DiscountApplication(_Record):
 
 
 class OrderLine(_Record):
-    """One line item. `unit_price` is before discounts; taxes per `Order.taxes_included`."""
+    """One line item. `unit_price` is before discounts; see `Order.taxes_included`."""
 
     external_id: str
     sku: str | None = None
@@ -134,7 +134,7 @@ class TransactionKind(StrEnum):
 
 
 class Transaction(_Record):
-    """Money moved through a gateway for this order (`amount` in presentment currency)."""
+    """Money moved through a gateway for this order (`amount`: presentment)."""
 
     external_id: str
     gateway: str
@@ -156,7 +156,7 @@ class RefundLine(_Record):
 
 
 class OrderAdjustment(_Record):
-    """An order-level refund amount that is not a line: refunded shipping, a discrepancy."""
+    """An order-level refund amount that is not a line (shipping, a discrepancy)."""
 
     kind: str  # shipping_refund | refund_discrepancy
     amount: MoneyBag

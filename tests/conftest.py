@@ -42,7 +42,7 @@ def _postgres_available() -> None:
 
 @pytest.fixture
 def postgres_url(_postgres_available: None) -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a fresh, empty schema, dropped afterwards."""
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
     import sqlalchemy as sa
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
