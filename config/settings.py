@@ -8,10 +8,12 @@ Environment overrides use the prefix `O2C_HUB__` and `__` between nested keys, e
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,6 +61,7 @@ def _secret(value: Any, info: ValidationInfo) -> SecretStr | None:
             str(value),
             base_dir=context.get("base_dir", Path.cwd()),
             allow_literal=context.get("allow_literal_secrets", False),
+            environ=context.get("environ"),
         )
     except SecretSourceError as exc:
         raise ValueError(str(exc)) from exc
@@ -66,7 +69,8 @@ def _secret(value: Any, info: ValidationInfo) -> SecretStr | None:
 
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    # 0: any free port (tests, the demo).
+    port: int = Field(8000, ge=0, le=65535)
     max_body_bytes: int = Field(5 * 1024 * 1024, ge=1024)
 
 
@@ -100,7 +104,8 @@ class ShopSettings(_Section):
     previous_webhook_secret: SecretStr | None = None
     previous_secret_valid_until: datetime | None = None
     poll_interval: int = Field(300, ge=10)
-    # Where the Admin API lives; default https://{domain}. The sandbox sets a loopback URL.
+    # Where the Admin API lives; default https://{domain}. The sandbox sets a loopback
+    # URL.
     api_base_url: str | None = None
 
     _secrets = field_validator(
@@ -114,9 +119,49 @@ class ShopSettings(_Section):
             raise ValueError(f"Shopify API versions look like 2026-10, not {value!r}")
         return value
 
+    @field_validator("domain")
+    @classmethod
+    def _domain_form(cls, value: str) -> str:
+        # Shopify sends the domain lower-case in X-Shopify-Shop-Domain; compare alike.
+        domain = value.strip().lower()
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?", domain):
+            raise ValueError(
+                "a shop domain is a host name like my-shop.myshopify.com, "
+                f"not {value!r}"
+            )
+        return domain
+
+    @field_validator("previous_secret_valid_until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        # A TOML local date-time has no zone; the hub reads it as UTC.
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    @model_validator(mode="after")
+    def _rotation_is_bounded(self) -> ShopSettings:
+        if self.previous_webhook_secret and not self.previous_secret_valid_until:
+            raise ValueError(
+                "previous_webhook_secret needs previous_secret_valid_until "
+                "(the end of the rotation window)"
+            )
+        return self
+
     @property
     def base_url(self) -> str:
         return (self.api_base_url or f"https://{self.domain}").rstrip("/")
+
+    def webhook_secrets(self, now: datetime) -> list[str]:
+        """Return the secrets a webhook may be signed with at `now` (current first).
+
+        The previous secret is included only strictly before the end of its window.
+        """
+        secrets = [self.webhook_secret.get_secret_value()]
+        until = self.previous_secret_valid_until
+        if self.previous_webhook_secret and until and now < until:
+            secrets.append(self.previous_webhook_secret.get_secret_value())
+        return secrets
 
 
 class OdooSettings(_Section):
@@ -236,11 +281,16 @@ class Settings(_Section):
         )
 
     def shop_by_domain(self, domain: str) -> ShopSettings | None:
+        """Return the shop with this domain (case-insensitive), or None."""
+        domain = domain.strip().lower()
         return next((s for s in self.shops if s.domain == domain), None)
 
 
 def config_path(explicit: str | Path | None = None) -> Path:
-    """Where the configuration file is: the argument, `$O2C_HUB_CONFIG`, `./hub.toml`."""
+    """Return where the configuration file is.
+
+    The argument, else `$O2C_HUB_CONFIG`, else `./hub.toml`, made absolute.
+    """
     return (
         Path(explicit or os.environ.get(CONFIG_ENV) or "hub.toml")
         .expanduser()
@@ -276,41 +326,87 @@ def settings_from_dict(
     data: dict[str, Any],
     *,
     base_dir: Path,
-    environ: dict[str, str] | os._Environ[str] | None = None,
+    environ: Mapping[str, str] | None = None,
     path: Path | None = None,
 ) -> Settings:
-    """Validate a configuration given as a dict (the parsed TOML), with overrides."""
-    merged = _apply_env_overrides(data, environ or {})
+    """Validate a configuration given as a dict (the parsed TOML), with overrides.
+
+    `environ` supplies both the `O2C_HUB__...` overrides and the `env:NAME` secrets;
+    None means no overrides and the process environment for secrets. Raises
+    ConfigError listing every problem at once, each with its key.
+    """
+    merged, problems = _apply_env_overrides(data, environ or {})
     merged["base_dir"] = base_dir
     environment = merged.get("environment", "production")
     context = {
         "base_dir": base_dir,
         "allow_literal_secrets": environment in ("sandbox", "development"),
+        "environ": environ,
     }
     try:
-        return Settings.model_validate(merged, context=context)
+        settings = Settings.model_validate(merged, context=context)
     except ValidationError as exc:
-        raise ConfigError(_problems(exc), path=path) from None
+        raise ConfigError(problems + _problems(exc), path=path) from None
+    if problems:
+        raise ConfigError(problems, path=path)
+    return settings
 
 
 def _apply_env_overrides(
-    data: dict[str, Any], environ: dict[str, str] | os._Environ[str]
-) -> dict[str, Any]:
-    """Lay `O2C_HUB__A__B=value` variables over the file's values."""
+    data: dict[str, Any], environ: Mapping[str, str]
+) -> tuple[dict[str, Any], list[str]]:
+    """Lay `O2C_HUB__A__B=value` variables over the file's values.
+
+    Returns the merged data and a problem for each variable that names no place
+    (a shop position that does not exist, a key below a plain value).
+    """
     merged: dict[str, Any] = _deep_copy(data)
-    for name, value in environ.items():
+    problems: list[str] = []
+    for name in sorted(environ):
         if not name.startswith(ENV_PREFIX):
             continue
         keys = [k.lower() for k in name[len(ENV_PREFIX) :].split("__") if k]
-        node: Any = merged
-        for key in keys[:-1]:
-            if isinstance(node, list):
-                node = node[int(key)] if key.isdigit() and int(key) < len(node) else {}
+        if not keys:
+            problems.append(f"{name}: names no key")
+            continue
+        problem = _set_path(merged, keys, _env_value(environ[name]))
+        if problem:
+            problems.append(f"{name}: {problem}")
+    return merged, problems
+
+
+def _set_path(root: dict[str, Any], keys: list[str], value: Any) -> str | None:
+    """Set `value` at `keys` below `root`; return why it cannot be set, or None."""
+    node: Any = root
+    for depth, key in enumerate(keys):
+        last = depth == len(keys) - 1
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                where = ".".join(keys[:depth]) or "(top level)"
+                return f"{where} has {len(node)} entries; there is no [{key}]"
+            if last:
+                node[int(key)] = value
+            else:
+                node = node[int(key)]
+        elif isinstance(node, dict):
+            if last:
+                node[key] = value
             else:
                 node = node.setdefault(key, {})
-        if isinstance(node, dict) and keys:
-            node[keys[-1]] = value
-    return merged
+        else:
+            return f"{'.'.join(keys[:depth])} is a plain value, it has no {key!r}"
+    return None
+
+
+def _env_value(raw: str) -> Any:
+    """An override is text; a JSON list or table (`["HIGH","MEDIUM"]`) is parsed."""
+    stripped = raw.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError:
+            return raw
+    return raw
 
 
 def _deep_copy(value: Any) -> Any:
