@@ -7,19 +7,52 @@ work per key; commands are the outbox of the pipeline.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
     DateTime,
+    Dialect,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite has no time zones: values are stored as UTC text and given back their
+    tzinfo on the way out, so comparisons and ordering agree with PostgreSQL.
+    Naive datetimes are refused: they are a bug waiting for a daylight-saving day.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime given to a UTC column: {value!r}")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -37,7 +70,7 @@ class InboxStatus:
 
 
 class InboxEvent(Base):
-    """One raw delivery (webhook body or polled record), stored before any processing."""
+    """One raw delivery (webhook body or polled record), stored before processing."""
 
     __tablename__ = "inbox_events"
     __table_args__ = (
@@ -52,15 +85,41 @@ class InboxEvent(Base):
     topic: Mapped[str] = mapped_column(String(128))
     event_id: Mapped[str] = mapped_column(String(255))
     key: Mapped[str | None] = mapped_column(String(255))  # the unit of serialized work
-    version: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OrderState:
+    """The pipeline states of an order (DESIGN.md); intake stores `received`."""
+
+    RECEIVED = "received"
+    ON_HOLD = "on_hold"
+    APPROVED = "approved"
+    RELEASED = "released"
+    FULFILLED = "fulfilled"
+    INVOICED = "invoiced"
+    PAID = "paid"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    ALL = (
+        RECEIVED,
+        ON_HOLD,
+        APPROVED,
+        RELEASED,
+        FULFILLED,
+        INVOICED,
+        PAID,
+        CLOSED,
+        CANCELLED,
+    )
 
 
 class OrderRecord(Base):
@@ -79,12 +138,37 @@ class OrderRecord(Base):
     number: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(32))
     hold_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
-    version: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[datetime] = mapped_column(UtcDateTime)
     total_amount: Mapped[str] = mapped_column(String(40))  # Decimal as text
     currency: Mapped[str] = mapped_column(String(3))
     data: Mapped[str] = mapped_column(Text)  # the canonical Order as JSON
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Breaks ties between two different bodies with the same version, so that every
+    # arrival order converges on the same stored order.
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OrderEvent(Base):
+    """One inbox row applied to an order: the audit trail of intake, one row each.
+
+    `outcome` says what the row did: `created` the order, `updated` it with a newer
+    version, or was `stale` (older than the stored version, kept for the record).
+    """
+
+    __tablename__ = "order_events"
+    __table_args__ = (
+        Index("ix_order_events_inbox", "inbox_event_id"),
+        Index("ix_order_events_order", "shop", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    inbox_event_id: Mapped[int] = mapped_column(Integer)
+    shop: Mapped[str] = mapped_column(String(128))
+    external_id: Mapped[str] = mapped_column(String(255))
+    version: Mapped[datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Lease(Base):
@@ -94,7 +178,7 @@ class Lease(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     owner: Mapped[str] = mapped_column(String(128))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class PollCursor(Base):
@@ -106,8 +190,8 @@ class PollCursor(Base):
     account: Mapped[str] = mapped_column(String(128), primary_key=True)
     stream: Mapped[str] = mapped_column(String(64), primary_key=True)
     cursor: Mapped[str | None] = mapped_column(Text)
-    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -139,8 +223,8 @@ class Command(Base):
     payload: Mapped[str] = mapped_column(Text)  # JSON
     status: Mapped[str] = mapped_column(String(16), default=CommandStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[str | None] = mapped_column(Text)  # JSON: ids in the external system
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
