@@ -34,10 +34,14 @@ class Address(_Record):
 
 
 class Company(_Record):
-    """A B2B buyer: the company and the location that placed the order."""
+    """A B2B buyer: the company and the location that placed the order.
+
+    Shopify's order bodies name only the company and location ids; `name` and
+    `vat_id` stay None until someone looks the company up.
+    """
 
     external_id: str | None = None
-    name: str
+    name: str | None = None
     location_id: str | None = None
     location_name: str | None = None
     vat_id: str | None = None
