@@ -18,6 +18,7 @@ from stdnum.ch import esr
 from o2c.statements import ReferenceKind, StructuredReference
 
 _SPACES = re.compile(r"\s+")
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
 _RF_IN_TEXT = re.compile(r"\bRF\d{2}(?:\s?[0-9A-Z]{1,4}){1,6}\b")
 _OGM_IN_TEXT = re.compile(r"(?:\+\+\+|\*\*\*)\s*\d{3}/\d{4}/\d{5}\s*(?:\+\+\+|\*\*\*)")
 # Hints in CAMT's `CdtrRefInf/Tp` (Cd, Prtry or Issr) that name a scheme.
@@ -48,8 +49,12 @@ def iban_checked(text: str | None) -> tuple[str | None, bool | None]:
 
 
 def looks_like_iban(text: str | None) -> bool:
-    """True when the text is a valid IBAN (used to tell IBANs from account numbers)."""
-    return iban_checked(text)[1] is True
+    """True when the text has an IBAN's shape (check digits not verified).
+
+    Tells an IBAN from a domestic account number; `iban_checked` says whether
+    its check digits hold.
+    """
+    return _IBAN_SHAPE.fullmatch(compact(text) or "") is not None
 
 
 def bic_or_none(text: str | None) -> str | None:
