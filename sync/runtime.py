@@ -1,0 +1,184 @@
+"""The running hub: one object that owns the store, the queue and the jobs.
+
+`Hub(settings)` builds the engine and the Huey queue and registers the jobs on it
+(`process_key`, `poll_shop`, `sweep`), each bound to this hub. Every process of a
+deployment (`run`, `serve`, `worker`, `scheduler`) builds its own hub from the same
+settings, so a job enqueued by one is understood by the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from huey import Huey
+
+from config.settings import Settings, ShopSettings
+from o2c.errors import ConfigurationError
+from sync import intake, scheduler
+from sync.inbox import utcnow
+from sync.intake import Clock, IntakePolicy, KeyOutcome, OrderSource
+from sync.jobs.backfill import backfill_orders
+from sync.jobs.polling import poll_orders
+from sync.jobs.queue import make_huey
+from sync.jobs.shopify_source import ShopifyOrderSource
+from sync.jobs.sweep import due_keys
+from sync.jobs.worker import WorkerHandle, run_worker, start_worker
+from sync.leases import new_owner
+from sync.store.db import make_engine, migrate
+
+logger = logging.getLogger(__name__)
+
+# A test hook: seconds each inbox row's transaction sleeps before it commits, so a
+# test can kill a worker in the middle of a batch.
+PROCESS_DELAY_ENV = "O2C_HUB_TEST_PROCESS_DELAY"
+
+
+class Hub:
+    """The hub's runtime: store, queue, jobs, worker and scheduler."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        orders: OrderSource | None = None,
+        clock: Clock = utcnow,
+        huey: Huey | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine = make_engine(settings.store_url)
+        self.huey = huey if huey is not None else make_huey(settings)
+        self.orders: OrderSource = orders or ShopifyOrderSource()
+        self.owner = new_owner("worker")
+        self.policy = IntakePolicy(
+            lease_seconds=settings.queue.lease_seconds,
+            max_attempts=settings.queue.max_attempts,
+            process_delay=float(os.environ.get(PROCESS_DELAY_ENV) or 0),
+        )
+        self._parse = intake.order_parser(self.orders)
+        self._tasks = self._register_tasks()
+
+    def _register_tasks(self) -> dict[str, Any]:
+        task = self.huey.task
+        return {
+            "process_key": task(name="o2c_process_key")(self.process_key),
+            "poll_shop": task(name="o2c_poll_shop")(self.poll_shop),
+            "sweep": task(name="o2c_sweep")(self.sweep),
+        }
+
+    # -- the store ---------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the database schema to the code's revision heads."""
+        migrate(self.engine)
+
+    def close(self) -> None:
+        """Release the database pool and the queue's connection."""
+        self.engine.dispose()
+        self.huey.storage.close()
+
+    # -- enqueueing --------------------------------------------------------
+
+    def enqueue(self, key: str, *, eta: datetime | None = None) -> None:
+        """Queue the processing of one key (now, or at `eta`)."""
+        if eta is None:
+            self._tasks["process_key"](key)
+        else:
+            self._tasks["process_key"].schedule((key,), eta=eta)
+
+    def enqueue_poll(self, shop: str) -> None:
+        """Queue a poll of one shop."""
+        self._tasks["poll_shop"](shop)
+
+    def enqueue_sweep(self) -> None:
+        """Queue a sweep."""
+        self._tasks["sweep"]()
+
+    # -- the jobs ----------------------------------------------------------
+
+    def process_key(self, key: str) -> KeyOutcome:
+        """Process the due inbox rows of one key; return what was done.
+
+        When rows wait for a retry, a job is scheduled for the earliest of them.
+        """
+        outcome = intake.process_key(
+            self.engine,
+            key,
+            parse=self._parse,
+            owner=self.owner,
+            policy=self.policy,
+            clock=self.clock,
+        )
+        if outcome.next_attempt_at is not None and not outcome.busy:
+            self.enqueue(key, eta=outcome.next_attempt_at)
+        return outcome
+
+    def sweep(self) -> int:
+        """Enqueue every key with undone work and no live lease; return how many."""
+        grace = timedelta(seconds=self.settings.queue.sweep_interval)
+        keys = due_keys(self.engine, now=self.clock(), grace=grace)
+        for key in keys:
+            self.enqueue(key)
+        return len(keys)
+
+    def poll_shop(self, name: str) -> int:
+        """Poll one shop's updated orders into the inbox; return the new rows.
+
+        Raises ConfigurationError for an unknown shop and the connector's error
+        when the poll fails (recorded for `status` first).
+        """
+        result = poll_orders(
+            self.engine, self._shop(name), self.orders, now=self.clock()
+        )
+        for key in sorted(result.keys):
+            self.enqueue(key)
+        return result.stored
+
+    def backfill(
+        self,
+        name: str,
+        since: datetime | None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Load a shop's order history (bulk operation); return the orders stored.
+
+        Raises ConfigurationError for an unknown shop and the connector's error
+        when the bulk operation fails.
+        """
+        result = backfill_orders(
+            self.engine,
+            self._shop(name),
+            self.orders,
+            since=since,
+            clock=self.clock,
+            on_progress=on_progress,
+        )
+        return result.stored
+
+    def _shop(self, name: str) -> ShopSettings:
+        try:
+            return self.settings.shop(name)
+        except KeyError as exc:
+            raise ConfigurationError(str(exc.args[0])) from None
+
+    # -- running -----------------------------------------------------------
+
+    def start_worker(self, threads: int | None = None) -> WorkerHandle:
+        """Start a threaded worker in this process; return the handle to stop it."""
+        return start_worker(self.huey, threads or self.settings.queue.workers)
+
+    def start_scheduler(self) -> scheduler.SchedulerHandle:
+        """Start the scheduler in this process; return the handle to stop it."""
+        return scheduler.start_scheduler(self)
+
+    def run_worker(self, threads: int | None = None) -> None:
+        """Run a worker until SIGTERM or SIGINT (blocking, main thread)."""
+        run_worker(self.huey, threads or self.settings.queue.workers)
+
+    def run_scheduler(self) -> None:
+        """Run the scheduler until SIGTERM or SIGINT (blocking, main thread)."""
+        scheduler.run_scheduler(self)
