@@ -1,0 +1,243 @@
+"""The GraphQL documents the Shopify connector sends (Admin API, valid for 2026-01).
+
+Selections are composed from plain strings rather than GraphQL fragments so that
+the same text can go inside a bulk operation, whose query runs without variables.
+Connections are read through `nodes` with `pageInfo`; the bulk join rebuilds that
+shape from the JSONL lines so both paths hand the parser one dict shape.
+"""
+
+from __future__ import annotations
+
+# Page sizes inside one order. An order beyond them is paged (line items) or
+# refused by the parser as truncated (the rest), never silently cut.
+LINE_ITEMS_PAGE = 50
+SHIPPING_LINES_MAX = 10
+DISCOUNT_APPLICATIONS_MAX = 20
+REFUNDS_MAX = 10
+REFUND_LINES_MAX = 50
+REFUND_PARTS_MAX = 10
+FULFILLMENTS_MAX = 20
+FULFILLMENT_LINES_MAX = 50
+
+MONEY_BAG = (
+    "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
+)
+TAX_LINES = (
+    f"taxLines {{ title rate ratePercentage channelLiable priceSet {MONEY_BAG} }}"
+)
+ALLOCATIONS = (
+    f"discountAllocations {{ allocatedAmountSet {MONEY_BAG} "
+    "discountApplication { index } }"
+)
+ADDRESS = "{ name company address1 address2 city provinceCode zip countryCodeV2 phone }"
+PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+
+LINE_ITEM = f"""
+    __typename id sku title variantTitle quantity taxable requiresShipping isGiftCard
+    product {{ id }} variant {{ id }}
+    originalUnitPriceSet {MONEY_BAG}
+    {ALLOCATIONS}
+    {TAX_LINES}
+    duties {{ id price {MONEY_BAG} {TAX_LINES} }}
+"""
+
+SHIPPING_LINE = f"""
+    __typename id title code originalPriceSet {MONEY_BAG}
+    {ALLOCATIONS}
+    {TAX_LINES}
+"""
+
+DISCOUNT_APPLICATION = """
+    __typename index allocationMethod targetSelection targetType
+    value {
+        __typename
+        ... on MoneyV2 { amount currencyCode }
+        ... on PricingPercentageValue { percentage }
+    }
+    ... on DiscountCodeApplication { code }
+    ... on ManualDiscountApplication { title }
+    ... on AutomaticDiscountApplication { title }
+    ... on ScriptDiscountApplication { title }
+"""
+
+TRANSACTION = f"""
+    id gateway kind status createdAt authorizationCode paymentId
+    parentTransaction {{ id }}
+    amountSet {MONEY_BAG}
+"""
+
+# The order's own fields: everything but the connections, shared by every query.
+ORDER_SCALARS = f"""
+    __typename id name createdAt updatedAt currencyCode presentmentCurrencyCode
+    taxesIncluded email displayFinancialStatus displayFulfillmentStatus
+    cancelledAt cancelReason sourceName tags
+    customer {{
+        id firstName lastName
+        defaultEmailAddress {{ emailAddress }}
+        defaultPhoneNumber {{ phoneNumber }}
+    }}
+    purchasingEntity {{
+        __typename
+        ... on PurchasingCompany {{ company {{ id }} location {{ id }} }}
+    }}
+    billingAddress {ADDRESS}
+    shippingAddress {ADDRESS}
+    subtotalPriceSet {MONEY_BAG}
+    totalDiscountsSet {MONEY_BAG}
+    totalShippingPriceSet {MONEY_BAG}
+    totalTaxSet {MONEY_BAG}
+    originalTotalDutiesSet {MONEY_BAG}
+    totalTipReceivedSet {MONEY_BAG}
+    totalPriceSet {MONEY_BAG}
+"""
+
+# Payment terms hold a connection (schedules); bulk selects only their id.
+PAYMENT_TERMS = """
+    paymentTerms {
+        paymentTermsName paymentTermsType dueInDays
+        paymentSchedules(first: 1) { nodes { dueAt } }
+    }
+"""
+
+# Refunds and fulfillments are lists holding connections: a bulk operation cannot
+# select them, so `bulk` fetches them per order with ORDER_DETAILS.
+REFUNDS = f"""
+    refunds(first: {REFUNDS_MAX}) {{
+        id createdAt note
+        refundLineItems(first: {REFUND_LINES_MAX}) {{
+            nodes {{
+                quantity restockType lineItem {{ id }}
+                subtotalSet {MONEY_BAG} totalTaxSet {MONEY_BAG}
+            }}
+            {PAGE_INFO}
+        }}
+        refundShippingLines(first: {REFUND_PARTS_MAX}) {{
+            nodes {{ subtotalAmountSet {MONEY_BAG} }}
+            {PAGE_INFO}
+        }}
+        orderAdjustments(first: {REFUND_PARTS_MAX}) {{
+            nodes {{ reason amountSet {MONEY_BAG} taxAmountSet {MONEY_BAG} }}
+            {PAGE_INFO}
+        }}
+        transactions(first: {REFUND_PARTS_MAX}) {{
+            nodes {{ {TRANSACTION} }}
+            {PAGE_INFO}
+        }}
+    }}
+"""
+
+FULFILLMENTS = f"""
+    fulfillments(first: {FULFILLMENTS_MAX}) {{
+        id status createdAt
+        trackingInfo {{ number }}
+        fulfillmentLineItems(first: {FULFILLMENT_LINES_MAX}) {{
+            nodes {{ quantity lineItem {{ id }} }}
+            {PAGE_INFO}
+        }}
+    }}
+"""
+
+ORDER_CONNECTIONS = f"""
+    lineItems(first: {LINE_ITEMS_PAGE}) {{ nodes {{ {LINE_ITEM} }} {PAGE_INFO} }}
+    shippingLines(first: {SHIPPING_LINES_MAX}) {{
+        nodes {{ {SHIPPING_LINE} }} {PAGE_INFO}
+    }}
+    discountApplications(first: {DISCOUNT_APPLICATIONS_MAX}) {{
+        nodes {{ {DISCOUNT_APPLICATION} }} {PAGE_INFO}
+    }}
+"""
+
+ORDER_NODE = ORDER_SCALARS + PAYMENT_TERMS + ORDER_CONNECTIONS + REFUNDS + FULFILLMENTS
+
+ORDER_BY_ID = f"""
+query OrderById($id: ID!) {{
+    order(id: $id) {{ {ORDER_NODE} }}
+}}
+"""
+
+ORDER_LINE_ITEMS_PAGE = f"""
+query OrderLineItems($id: ID!, $after: String) {{
+    order(id: $id) {{
+        id
+        lineItems(first: {LINE_ITEMS_PAGE}, after: $after) {{
+            nodes {{ {LINE_ITEM} }} {PAGE_INFO}
+        }}
+    }}
+}}
+"""
+
+ORDER_DETAILS = f"""
+query OrderDetails($id: ID!) {{
+    order(id: $id) {{ id {PAYMENT_TERMS} {REFUNDS} {FULFILLMENTS} }}
+}}
+"""
+
+# Cheap listing for the polling safety net; each order is then read by id.
+ORDERS_UPDATED = f"""
+query OrdersUpdated($first: Int!, $after: String, $query: String) {{
+    orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {{
+        nodes {{ id updatedAt }}
+        {PAGE_INFO}
+    }}
+}}
+"""
+
+BULK_RUN_QUERY = """
+mutation BulkOrders($query: String!) {
+    bulkOperationRunQuery(query: $query, groupObjects: true) {
+        bulkOperation { id status }
+        userErrors { field message code }
+    }
+}
+"""
+
+BULK_OPERATION_FIELDS = """
+    id status errorCode objectCount rootObjectCount url partialDataUrl
+"""
+
+BULK_OPERATION = f"""
+query BulkOperation($id: ID!) {{
+    bulkOperation(id: $id) {{ {BULK_OPERATION_FIELDS} }}
+}}
+"""
+
+CURRENT_BULK_OPERATION = f"""
+query CurrentBulkOperation {{
+    currentBulkOperation(type: QUERY) {{ {BULK_OPERATION_FIELDS} }}
+}}
+"""
+
+
+def bulk_orders_query(search: str | None) -> str:
+    """Return the bulk query for orders.
+
+    It selects the order's own fields, line items, shipping lines and discount
+    applications, and only the ids of payment terms, refunds and fulfillments (to
+    know which orders need ORDER_DETAILS).
+
+    `search` is Shopify's order search syntax (`updated_at:>=...`), or None.
+    """
+    argument = (
+        f"(query: {_graphql_string(search)}, sortKey: UPDATED_AT)" if search else ""
+    )
+    return f"""
+{{
+    orders{argument} {{
+        edges {{ node {{
+            {ORDER_SCALARS}
+            lineItems {{ edges {{ node {{ {LINE_ITEM} }} }} }}
+            shippingLines {{ edges {{ node {{ {SHIPPING_LINE} }} }} }}
+            discountApplications {{ edges {{ node {{ {DISCOUNT_APPLICATION} }} }} }}
+            paymentTerms {{ id }}
+            refunds {{ id }}
+            fulfillments {{ id }}
+        }} }}
+    }}
+}}
+"""
+
+
+def _graphql_string(text: str) -> str:
+    """Quote text as a GraphQL string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
