@@ -44,7 +44,9 @@ def stripe_router(intake: Intake, *, account: str = DEFAULT_ACCOUNT) -> APIRoute
     return router
 
 
-async def _handle(intake: Intake, request: Request, account: str) -> tuple[str, Response]:
+async def _handle(
+    intake: Intake, request: Request, account: str
+) -> tuple[str, Response]:
     settings = intake.settings.stripe
     if settings is None:
         return Outcome.BAD_REQUEST, _error(404, "Stripe is not configured")
@@ -67,7 +69,7 @@ async def _handle(intake: Intake, request: Request, account: str) -> tuple[str, 
         )
     except SignatureError as exc:
         logger.warning("stripe webhook refused: %s", exc)
-        return Outcome.BAD_SIGNATURE, _error(400, str(exc))
+        return Outcome.BAD_SIGNATURE, _error(401, str(exc))
     except SQLAlchemyError as exc:
         # Not stored: a non-2xx answer makes Stripe send it again later.
         logger.error("stripe webhook not stored: %s", exc)

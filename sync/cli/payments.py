@@ -1,0 +1,173 @@
+"""CLI: `payments list` and `payouts show ID`, read from the Stripe intake's tables.
+
+Both read the store named by the configuration (`--config`, `$O2C_HUB_CONFIG` or
+`./hub.toml`) and print a table, or JSON with `--json` (amounts as decimal strings).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, select
+
+from config.settings import ConfigError, load_settings
+from o2c.payments import Payout, fees_by_kind
+from sync.store.db import make_engine
+from sync.store.models_stripe import StripeKind, StripeObjectRecord
+
+payments_app = typer.Typer(
+    help="Payments received through Stripe.", no_args_is_help=True
+)
+payouts_app = typer.Typer(
+    help="Stripe payouts and their breakdown.", no_args_is_help=True
+)
+
+ConfigOption = typer.Option(
+    None, "--config", "-c", help="The hub's configuration file."
+)
+JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def list_payments(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest payments, newest first, as JSON-ready dicts."""
+    query = (
+        select(StripeObjectRecord)
+        .where(StripeObjectRecord.kind == StripeKind.PAYMENT)
+        .order_by(StripeObjectRecord.created_at.desc(), StripeObjectRecord.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).scalars().all()
+    return [_payment_view(row) for row in rows]
+
+
+def find_payout(engine: Engine, payout_id: str) -> dict[str, Any] | None:
+    """One payout with its lines and fee totals, or None when it is not stored."""
+    query = select(StripeObjectRecord).where(
+        StripeObjectRecord.kind == StripeKind.PAYOUT,
+        StripeObjectRecord.external_id == payout_id,
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).scalars().first()
+    return None if row is None else _payout_view(row)
+
+
+@payments_app.command("list")
+def list_command(
+    config: Path | None = ConfigOption,
+    limit: int = typer.Option(50, min=1, help="How many payments to show."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Show the newest payments."""
+    payments = list_payments(_engine(config), limit=limit)
+    if as_json:
+        typer.echo(json.dumps(payments, indent=2))
+        return
+    table = Table("created", "payment", "amount", "refunded", "status", "links")
+    for p in payments:
+        links = ", ".join(f"{link['kind']} {link['value']}" for link in p["links"])
+        table.add_row(
+            p["created"],
+            p["id"],
+            f"{p['amount']} {p['currency']}",
+            p["amount_refunded"],
+            p["status"],
+            links,
+        )
+    Console().print(table)
+
+
+@payouts_app.command("show")
+def show_command(
+    payout_id: str = typer.Argument(..., help="The payout id (po_...)."),
+    config: Path | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Show one payout, its balance lines and its fees by kind."""
+    payout = find_payout(_engine(config), payout_id)
+    if payout is None:
+        typer.echo(f"no payout {payout_id} is stored", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(payout, indent=2))
+        return
+    console = Console()
+    console.print(
+        f"{payout['id']}  {payout['amount']} {payout['currency']}  {payout['status']}  "
+        f"arrival {payout['arrival_date']}  breakdown {payout['breakdown']}"
+    )
+    if payout["note"]:
+        console.print(payout["note"])
+    table = Table("line", "type", "amount", "fee", "net", "source")
+    for line in payout["lines"]:
+        table.add_row(
+            line["id"],
+            line["type"],
+            line["amount"],
+            line["fee"],
+            line["net"],
+            line["source"] or "",
+        )
+    console.print(table)
+    for kind, amount in payout["fees_by_kind"].items():
+        console.print(f"fees {kind}: {amount}")
+
+
+def _engine(config: Path | None) -> Engine:
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    return make_engine(settings.store_url)
+
+
+def _payment_view(row: StripeObjectRecord) -> dict[str, Any]:
+    data = json.loads(row.data)
+    return {
+        "id": row.external_id,
+        "created": row.created_at.isoformat(),
+        "amount": row.amount,
+        "currency": row.currency,
+        "amount_refunded": data["amount_refunded"]["amount"],
+        "status": row.status,
+        "payment_intent": data.get("payment_intent_id"),
+        "customer_email": data.get("customer_email"),
+        "links": [
+            {"kind": x["kind"], "value": x["value"], "via": x["via"]}
+            for x in data.get("links", [])
+        ],
+    }
+
+
+def _payout_view(row: StripeObjectRecord) -> dict[str, Any]:
+    payout = Payout.model_validate_json(row.data)
+    lines = [
+        {
+            "id": t.external_id,
+            "type": t.type,
+            "amount": str(t.amount.amount),
+            "fee": str(t.fee.amount),
+            "net": str(t.net.amount),
+            "source": t.source_id,
+        }
+        for t in payout.transactions
+    ]
+    fees = {kind: str(m.amount) for kind, m in fees_by_kind(payout.lines).items()}
+    return {
+        "id": payout.external_id,
+        "amount": str(payout.amount.amount),
+        "currency": payout.amount.currency,
+        "status": payout.status,
+        "automatic": payout.automatic,
+        "arrival_date": payout.arrival_date.isoformat(),
+        "breakdown": payout.breakdown.value,
+        "note": payout.breakdown_note,
+        "lines": lines,
+        "fees_by_kind": fees,
+    }
