@@ -1,0 +1,169 @@
+"""Sandbox Shopify GraphQL execution: the Admin schema subset made executable.
+
+`schema.graphql` (a faithful subset of Shopify's Admin SDL) is executed with
+graphql-core over `graph_source` dicts. One field resolver serves every field: it
+reads the source dict, calls root callables with their arguments, pages lists that the
+schema types as connections, and cuts plain lists to `first`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    build_schema,
+    execute,
+    get_named_type,
+    parse,
+    validate,
+)
+
+from connectors.sandbox.shopify.graph_source import Source, order_source
+from connectors.sandbox.shopify.paging import page_list, page_orders
+from connectors.sandbox.shopify.records import SandboxOrder
+from connectors.sandbox.shopify.schema_subset import SCHEMA_PATH
+
+
+@functools.cache
+def sandbox_schema() -> GraphQLSchema:
+    """Return the executable schema built from `schema.graphql` (built once)."""
+    return build_schema(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+class BulkHooks(Protocol):
+    """What the executor needs from the bulk-operation runner of one shop."""
+
+    def run(self, query: str, group_objects: bool) -> Source: ...
+
+    def get(self, gid: str) -> Source | None: ...
+
+    def current(self, kind: str) -> Source | None: ...
+
+
+@dataclass
+class Context:
+    """One request's view of one shop's data."""
+
+    orders: Callable[[], Sequence[SandboxOrder]]
+    find: Callable[[str], SandboxOrder | None]
+    bulk: BulkHooks | None = None
+    paged: bool = True  # Shopify requires first/last outside bulk queries
+    ignored_search_terms: list[str] = field(default_factory=list)
+    _sources: dict[tuple[int, Any], Source] = field(default_factory=dict)
+
+    def source(self, order: SandboxOrder | None) -> Source | None:
+        """Return the GraphQL source of an order version, built once per request."""
+        if order is None:
+            return None
+        key = (order.id, order.updated_at)
+        if key not in self._sources:
+            self._sources[key] = order_source(order)
+        return self._sources[key]
+
+
+def resolve_field(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+    """Resolve any field of the sandbox schema from a source dict."""
+    if isinstance(source, dict):
+        value = source.get(info.field_name)
+    else:
+        value = getattr(source, info.field_name, None)
+    if callable(value):
+        value = value(info, **args)
+    if isinstance(value, list):
+        if get_named_type(info.return_type).name.endswith("Connection"):
+            return page_list(value, args, required=info.context.paged)
+        if args.get("first") is not None:
+            return value[: args["first"]]
+    return value
+
+
+def _root(context: Context) -> dict[str, Any]:
+    def orders(info: GraphQLResolveInfo, **args: Any) -> Source:
+        result, search = page_orders(context.orders(), args, required=context.paged)
+        context.ignored_search_terms.extend(search.ignored)
+        sources = [context.source(node) for node in result["nodes"]]
+        for edge, node in zip(result["edges"], sources, strict=True):
+            edge["node"] = node
+        result["nodes"] = sources
+        return result
+
+    def node(info: GraphQLResolveInfo, id: str) -> Source | None:
+        if "/BulkOperation/" in id:
+            return context.bulk.get(id) if context.bulk else None
+        return context.source(context.find(id))
+
+    def current(info: GraphQLResolveInfo, type: str = "QUERY") -> Source | None:
+        return context.bulk.current(type) if context.bulk else None
+
+    def run(info: GraphQLResolveInfo, query: str, groupObjects: bool = False) -> Source:  # noqa: N803
+        if context.bulk is None:
+            return {"bulkOperation": None, "userErrors": [_no_bulk()]}
+        return context.bulk.run(query, groupObjects)
+
+    return {
+        "orders": orders,
+        "order": lambda info, id: context.source(context.find(id)),
+        "node": node,
+        "nodes": lambda info, ids: [node(info, i) for i in ids],
+        "bulkOperation": node,
+        "currentBulkOperation": current,
+        "bulkOperationRunQuery": run,
+    }
+
+
+def _no_bulk() -> Source:
+    return {"field": None, "message": "bulk operations are not enabled", "code": None}
+
+
+def execute_document(
+    document: DocumentNode,
+    context: Context,
+    variables: dict[str, Any] | None = None,
+    *,
+    operation_name: str | None = None,
+) -> ExecutionResult:
+    """Execute a parsed, validated document against the sandbox schema."""
+    result = execute(
+        sandbox_schema(),
+        document,
+        root_value=_root(context),
+        context_value=context,
+        variable_values=variables,
+        operation_name=operation_name,
+        field_resolver=resolve_field,
+    )
+    assert not isinstance(result, Sequence) and isinstance(result, ExecutionResult)
+    return result
+
+
+def render_graphql(order: SandboxOrder, query: str | None = None) -> dict[str, Any]:
+    """Return the order node as the Admin API answers `query` for it.
+
+    `query` takes an `$id: ID!` variable and selects `order(id: $id)`; by default the
+    Shopify connector's `ORDER_BY_ID`. Raises ValueError when the document is invalid
+    against the sandbox schema or its execution reports errors.
+    """
+    if query is None:
+        from connectors.shopify.queries import ORDER_BY_ID
+
+        query = ORDER_BY_ID
+    document = parse(query)
+    problems = validate(sandbox_schema(), document)
+    if problems:
+        raise ValueError(f"query is not valid against the sandbox schema: {problems}")
+    context = Context(
+        orders=lambda: [order], find=lambda gid: order if gid == order.gid else None
+    )
+    result = execute_document(document, context, {"id": order.gid})
+    if result.errors or result.data is None:
+        raise ValueError(f"query failed: {result.errors}")
+    node = result.data["order"]
+    assert isinstance(node, dict)
+    return node
