@@ -126,7 +126,8 @@ class LineFactory:
             ) from exc
 
     def _import_id(self, bank_id: str | None, fields: dict[str, Any]) -> str:
-        if bank_id and bank_id.strip().upper() not in _NO_ID:
+        # A bank id is used as it is, unless it is too long to index.
+        if bank_id and bank_id.strip().upper() not in _NO_ID and len(bank_id) <= 200:
             return f"b:{bank_id.strip()}"
         amount = fields.get("amount")
         return hashed_import_id(
