@@ -134,10 +134,10 @@ def json_bytes(record: dict[str, Any]) -> bytes:
         raise TypeError(f"cannot serialize {type(value).__name__}")
 
     text = json.dumps(record, default=_default, separators=(",", ":"))
-    if marker not in text:
+    escaped = '"' + json.dumps(marker)[1:-1]
+    if escaped not in text:
         return text.encode()
-    escaped = json.dumps(marker)[1:-1]
-    parts = text.split(f'"{escaped}')
+    parts = text.split(escaped)
     out = [parts[0]]
     for part in parts[1:]:
         number, _, rest = part.partition('"')

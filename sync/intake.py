@@ -157,7 +157,7 @@ def process_key(
     outcome = KeyOutcome(key)
     # A row stored while we release the lease would wait for the sweep: look again.
     for _round in range(3):
-        if not leases.acquire(engine, key, owner, seconds=policy.lease_seconds):
+        if not _hold(engine, key, owner, policy=policy, clock=clock):
             outcome.busy = True
             break
         try:
@@ -172,6 +172,13 @@ def process_key(
     return outcome
 
 
+def _hold(
+    engine: Engine, key: str, owner: str, *, policy: IntakePolicy, clock: Clock
+) -> bool:
+    """Take or renew the key's lease for another `lease_seconds`."""
+    return leases.acquire(engine, key, owner, seconds=policy.lease_seconds, now=clock())
+
+
 def _drain(
     engine: Engine,
     outcome: KeyOutcome,
@@ -181,13 +188,18 @@ def _drain(
     policy: IntakePolicy,
     clock: Clock,
 ) -> None:
-    while ids := _due_ids(engine, outcome.key, now=clock(), limit=policy.batch_size):
+    seen: set[int] = set()
+    while True:
+        due = _due_ids(engine, outcome.key, now=clock(), limit=policy.batch_size)
+        # A row still due after our attempt is locked by another worker: leave it.
+        ids = [row_id for row_id in due if row_id not in seen]
+        if not ids:
+            return
         for row_id in ids:
-            if not leases.acquire(
-                engine, outcome.key, owner, seconds=policy.lease_seconds
-            ):
+            if not _hold(engine, outcome.key, owner, policy=policy, clock=clock):
                 logger.warning("lost the lease on %s; leaving it", outcome.key)
                 return
+            seen.add(row_id)
             _process_row(
                 engine, row_id, outcome, parse=parse, policy=policy, clock=clock
             )
@@ -250,7 +262,7 @@ def _apply_row(
         select(InboxEvent)
         .where(InboxEvent.id == row_id, InboxEvent.status == InboxStatus.PENDING)
         .with_for_update(skip_locked=True)
-    ).scalar_one_or_none()
+    ).first()
     if row is None:
         return
     now = clock()
@@ -287,7 +299,7 @@ def _apply_row(
 
 def _finish(
     conn: Connection,
-    row: InboxEvent,
+    row: Any,
     status: str,
     *,
     now: datetime,

@@ -14,6 +14,8 @@ every head.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -92,22 +94,26 @@ def ping(engine: Engine) -> None:
         conn.execute(text("select 1"))
 
 
-def alembic_config() -> Config:
-    """Return the Alembic configuration of the package's migrations (no ini file)."""
+def alembic_config(extra_locations: Iterable[Path] = ()) -> Config:
+    """Return the Alembic configuration of the package's migrations (no ini file).
+
+    `extra_locations` adds folders of revisions kept outside the package.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
+    locations = [MIGRATIONS_DIR / "versions", *extra_locations]
+    config.set_main_option("version_locations", os.pathsep.join(map(str, locations)))
     config.set_main_option("recursive_version_locations", "true")
     config.set_main_option("path_separator", "os")
     return config
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, *, extra_locations: Iterable[Path] = ()) -> None:
     """Upgrade the database to every head revision; a current database is left as is.
 
     Raises alembic or driver errors when a revision fails (its transaction rolls back).
     """
-    config = alembic_config()
+    config = alembic_config(extra_locations)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Two processes starting at once must not both create the tables.
@@ -122,9 +128,10 @@ def migrate(engine: Engine) -> None:
         logger.info("database migrated from %s to %s", sorted(before), sorted(after))
 
 
-def head_revisions() -> set[str]:
+def head_revisions(extra_locations: Iterable[Path] = ()) -> set[str]:
     """Return the head revision ids shipped with the code."""
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    config = alembic_config(extra_locations)
+    return set(ScriptDirectory.from_config(config).get_heads())
 
 
 def current_revisions(engine: Engine) -> set[str]:
