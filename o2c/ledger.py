@@ -63,7 +63,7 @@ class Posting(_Record):
     @classmethod
     def signed(cls, account: str, amount: Money, label: str) -> Posting:
         """A debit for a positive amount, a credit for a negative one."""
-        zero = Money.zero(amount.currency)
+        zero = Money.from_minor(0, amount.currency)
         if amount.amount >= 0:
             return cls(account=account, debit=amount, credit=zero, label=label)
         return cls(account=account, debit=zero, credit=-amount, label=label)

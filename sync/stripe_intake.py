@@ -26,7 +26,6 @@ from sqlalchemy import Connection, Engine, select, update
 from config.settings import StripeSettings
 from connectors.stripe.client import StripeConnector
 from connectors.stripe.webhooks import (
-    StripeEvent,
     load_event,
     parse_event,
     verify_signature,
@@ -112,44 +111,64 @@ def is_stripe_key(key: str) -> bool:
 
 
 def delivery_for(account: str, body: bytes, headers: dict[str, str]) -> Delivery:
-    """The inbox delivery of one event body; malformed bodies are parked, unknown
-    types are kept as ignored with the reason."""
+    """The inbox delivery of one event body.
+
+    Unknown types are kept as ignored with the reason; a body that is not a usable
+    event is parked with the parse error and its bytes.
+    """
     try:
         event = parse_event(load_event(body))
+        kind = HANDLED_TYPES.get(event.type)
+        if kind is not None and event.object_id is None:
+            raise PayloadError(f"{event.type} event {event.id} names no object id")
     except PayloadError as exc:
-        digest = hashlib.sha256(body).hexdigest()[:32]
+        return _parked(account, body, headers, exc)
+    if kind is None:
         return Delivery(
             source=SOURCE,
             account=account,
-            topic="unreadable",
-            event_id=f"unreadable:{digest}",
+            topic=event.type,
+            event_id=event.id,
             key=None,
             body=body,
             headers=headers,
-            status=InboxStatus.PARKED,
-            error=str(exc),
+            version=event.created,
+            status=InboxStatus.IGNORED,
+            error=f"event type {event.type!r} is not acted on by the hub",
         )
-    kind = HANDLED_TYPES.get(event.type)
-    ignored = kind is None
     return Delivery(
         source=SOURCE,
         account=account,
         topic=event.type,
         event_id=event.id,
-        key=None if ignored else _event_key(account, kind or "", event),
+        key=object_key(account, kind, event.object_id or ""),
         body=body,
         headers=headers,
         version=event.created,
-        status=InboxStatus.IGNORED if ignored else InboxStatus.PENDING,
-        error=f"event type {event.type!r} is not acted on by the hub"
-        if ignored
-        else None,
     )
 
 
-def _event_key(account: str, kind: str, event: StripeEvent) -> str:
-    """Refund and dispute events may carry the charge: key on the object itself."""
-    return object_key(account, kind, event.object_id)
+def _parked(
+    account: str, body: bytes, headers: dict[str, str], exc: PayloadError
+) -> Delivery:
+    """A delivery that cannot be worked on: kept with its bytes and the reason."""
+    try:
+        data = load_event(body)
+        event_id = str(data.get("id") or "")
+    except PayloadError:
+        event_id = ""
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return Delivery(
+        source=SOURCE,
+        account=account,
+        topic="unreadable",
+        event_id=event_id or f"unreadable:{digest}",
+        key=None,
+        body=body,
+        headers=headers,
+        status=InboxStatus.PARKED,
+        error=str(exc),
+    )
 
 
 @dataclass(frozen=True)

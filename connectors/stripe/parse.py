@@ -114,6 +114,7 @@ def parse_charge(obj: Obj, *, intent_metadata: Obj | None = None) -> Payment:
     Metadata of the charge's payment intent, when given, adds to the charge's own.
     """
     currency = currency_of(obj)
+    authorized = minor(obj, "amount", currency)
     metadata = {**_strings(intent_metadata), **_strings(obj.get("metadata"))}
     description = _text(obj.get("description"))
     billing = obj.get("billing_details") or {}
@@ -121,9 +122,9 @@ def parse_charge(obj: Obj, *, intent_metadata: Obj | None = None) -> Payment:
         return Payment(
             external_id=_required(obj, "id"),
             payment_intent_id=object_id(obj.get("payment_intent")),
-            amount=_captured(obj, currency),
+            amount=_captured(obj, authorized),
             amount_refunded=minor(obj, "amount_refunded", currency),
-            status=_required(obj, "status"),
+            status=_text(obj.get("status")) or _status_of_old_charge(obj),
             created=timestamp(obj, "created"),
             description=description,
             customer_id=object_id(obj.get("customer")),
@@ -277,14 +278,21 @@ def _payment_of_source(source: Any) -> str | None:
     return text if text.startswith(("ch_", "py_")) else None
 
 
-def _captured(obj: Obj, currency: str) -> Money:
+def _captured(obj: Obj, authorized: Money) -> Money:
     """The captured amount (old charges lack `amount_captured` or say 0)."""
     if not obj.get("captured"):
-        return Money.zero(currency)
+        return Money.from_minor(0, authorized.currency)
     captured = obj.get("amount_captured")
     if isinstance(captured, int) and not isinstance(captured, bool) and captured > 0:
-        return Money.from_minor(captured, currency)
-    return minor(obj, "amount", currency)
+        return Money.from_minor(captured, authorized.currency)
+    return authorized
+
+
+def _status_of_old_charge(obj: Obj) -> str:
+    """Charges before API 2015 carry no `status`: `paid` says whether it succeeded."""
+    if "paid" not in obj:
+        raise PayloadError(f"{_label(obj)}: status is missing", where="status")
+    return "succeeded" if obj.get("paid") else "failed"
 
 
 def _optional_time(obj: Obj, field: str) -> datetime | None:

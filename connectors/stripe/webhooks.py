@@ -33,7 +33,7 @@ class StripeEvent(BaseModel):
     type: str  # charge.succeeded, payout.paid, ...
     created: datetime
     object_type: str  # charge, payout, dispute, ...
-    object_id: str
+    object_id: str | None  # None for objects without one (balance.available)
     account: str | None = None  # the connected account, for Connect events
     livemode: bool = False
     api_version: str | None = None
@@ -108,14 +108,13 @@ def parse_event(data: Mapping[str, Any]) -> StripeEvent:
             raise PayloadError(f"Stripe event has no {field}", where=field)
     if not isinstance(created, int) or isinstance(created, bool):
         raise PayloadError("Stripe event has no created time", where="created")
-    if not isinstance(obj.get("id"), str):
-        raise PayloadError("Stripe event object has no id", where="data.object.id")
+    object_id = obj.get("id")
     return StripeEvent(
         id=data["id"],
         type=data["type"],
         created=datetime.fromtimestamp(created, tz=UTC),
         object_type=str(obj.get("object") or data["type"].split(".")[0]),
-        object_id=obj["id"],
+        object_id=object_id if isinstance(object_id, str) and object_id else None,
         account=data.get("account") if isinstance(data.get("account"), str) else None,
         livemode=bool(data.get("livemode")),
         api_version=data.get("api_version") or None,
