@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError
 
 from config.settings import OdooSettings, Settings, ShopSettings, StripeSettings
 from connectors.shopify.client import ShopifyClient
+from o2c.errors import ConnectorError
 from sync.store.db import is_current, make_engine, ping
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,12 @@ def _run(name: str, probe: Callable[[], str]) -> CheckResult:
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, requests.ConnectionError) and exc.request is not None:
+        return f"no answer from {_origin(str(exc.request.url))} (connection failed)"
+    if isinstance(exc, requests.Timeout):
+        return f"no answer within {TIMEOUT_SECONDS:g} s"
+    if isinstance(exc, ConnectorError):
+        return str(exc)
     text = str(exc).strip().splitlines()
     first = text[0] if text else ""
     return f"{exc.__class__.__name__}: {first}" if first else exc.__class__.__name__
@@ -116,7 +123,15 @@ def check_queue(settings: Settings) -> str:
 
 def check_shop(shop: ShopSettings) -> str:
     """Ask the shop's Admin API for its name; raises the connector's errors."""
-    client = ShopifyClient.from_settings(shop)
+    # One attempt, short timeout: a check reports, it does not wait out a backoff.
+    client = ShopifyClient(
+        domain=shop.domain,
+        access_token=shop.access_token.get_secret_value(),
+        api_version=shop.api_version,
+        base_url=shop.base_url,
+        timeout=TIMEOUT_SECONDS,
+        max_retries=0,
+    )
     data = client.execute(SHOP_QUERY, operation="check")
     name = (data.get("shop") or {}).get("name")
     return f"{shop.domain} answers as {name!r} (API {shop.api_version})"
@@ -180,6 +195,11 @@ def _json_rpc(url: str, params: dict[str, Any]) -> Any:
         message = (error.get("data") or {}).get("message") or error.get("message")
         raise RuntimeError(f"Odoo error: {message}")
     return answer.get("result")
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0].rpartition('@')[2]}"
 
 
 def _safe_url(url: str) -> str:
