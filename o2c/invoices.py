@@ -221,7 +221,7 @@ def build_invoice(
     precisions.
     """
     side = options.currency_side
-    parts = [*order_parts(order, resolver, side), *_tip_parts(order, resolver, options)]
+    parts = [*order_parts(order, resolver, side), *tip_parts(order, resolver, options)]
     target = order.total.side(side)
     if options.tips == "exclude" and order.totals.tip is not None:
         # The tip stays out of the invoice; the customer's payment covers both.
@@ -301,9 +301,10 @@ def order_parts(
     return parts
 
 
-def _tip_parts(
+def tip_parts(
     order: Order, resolver: Resolver, options: InvoiceOptions
 ) -> list[PricedPart]:
+    """Return the tip as a revenue part, or nothing when tips are excluded."""
     tip = order.totals.tip
     if options.tips == "exclude" or tip is None or not tip.side(options.currency_side):
         return []
@@ -492,8 +493,10 @@ def settle(
     config = options.rounding
     digits = minor_units(target.currency)
     totals = _predict(lines, config, digits)
-    bound = options.adjustment_units_per_line * quantum(target.currency) * max(
-        1, _rounding_points(lines, config)
+    bound = (
+        options.adjustment_units_per_line
+        * quantum(target.currency)
+        * max(1, _rounding_points(lines, config))
     )
     difference = target.amount - totals.total
     result = Settlement(
