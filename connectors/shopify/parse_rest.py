@@ -49,8 +49,11 @@ Currencies = tuple[str, str]  # (shop, presentment)
 
 def rest_order(o: Obj, *, shop: str) -> Order:
     """Return the Order a REST order body describes; raises PayloadError."""
-    currency = o.string("currency")
-    cur = (currency.upper(), (o.opt_str("presentment_currency") or currency).upper())
+    currency = o.currency("currency")
+    shown = (
+        o.currency("presentment_currency") if o.has("presentment_currency") else None
+    )
+    cur = (currency, shown or currency)
     lines = tuple(_line(li, cur) for li in o.objs("line_items"))
     shipping = tuple(
         _shipping_line(s, cur)

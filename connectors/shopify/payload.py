@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from o2c.errors import PayloadError
 from o2c.ids import shopify_gid
-from o2c.money import Money, MoneyBag
+from o2c.money import Money, MoneyBag, quantum
 
 # Amounts beyond this many integer digits are not money a shop charged.
 _MAX_AMOUNT_DIGITS = 15
@@ -76,11 +76,18 @@ def to_amount(value: object, where: str) -> Decimal:
 
 
 def to_money(amount: object, currency: object, where: str) -> Money:
-    """Return Money from a JSON amount and currency code."""
+    """Return Money from a JSON amount and currency code.
+
+    An amount is written with the currency's decimals when that loses nothing
+    ("10.0" in GraphQL and "10.00" in REST both give 10.00), so both shapes
+    serialise alike; significant extra decimals (tax lines may carry them) stay.
+    """
     value = to_amount(amount, f"{where}.amount")
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
         raise PayloadError(f"not a currency code: {currency!s:.40}", where=where)
-    return Money(amount=value, currency=currency.upper())
+    code = currency.upper()
+    exact = value.quantize(quantum(code))
+    return Money(amount=exact if exact == value else value, currency=code)
 
 
 class Obj:
@@ -117,6 +124,15 @@ class Obj:
                 f"expected a string, got {kind_of(value)}", where=self.at(key)
             )
         return value
+
+    def currency(self, key: str) -> str:
+        """Return a required ISO 4217 currency code, upper-cased."""
+        value = self.string(key)
+        if len(value) != 3 or not value.isalpha():
+            raise PayloadError(
+                f"not a currency code: {value[:40]!r}", where=self.at(key)
+            )
+        return value.upper()
 
     def opt_str(self, key: str) -> str | None:
         """Return a string field that may be absent or null."""
@@ -164,19 +180,20 @@ class Obj:
         return None if self.data.get(key) is None else self.decimal(key)
 
     def timestamp(self, key: str) -> datetime:
-        """Return a required ISO 8601 timestamp with its offset."""
+        """Return a required ISO 8601 timestamp with its offset, in UTC.
+
+        REST writes the shop's offset, GraphQL writes UTC; both read alike.
+        """
         value = self.string(key)
         try:
             result = datetime.fromisoformat(value)
-        except ValueError:
+            if result.tzinfo is None:
+                raise ValueError("no offset")
+            return result.astimezone(UTC)
+        except (ValueError, OverflowError):
             raise PayloadError(
-                f"not a timestamp: {value[:40]!r}", where=self.at(key)
+                f"not a timestamp with an offset: {value[:40]!r}", where=self.at(key)
             ) from None
-        if result.tzinfo is None:
-            raise PayloadError(
-                f"timestamp without offset: {value!r}", where=self.at(key)
-            )
-        return result
 
     def opt_timestamp(self, key: str) -> datetime | None:
         return None if self.data.get(key) is None else self.timestamp(key)
