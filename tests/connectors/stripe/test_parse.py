@@ -199,7 +199,11 @@ def test_djstripe_payout_with_a_decimal_string_amount_is_refused_by_field() -> N
 
 
 # A balance has no id; disputes of 2012 had none either (they hung off their charge).
-WITHOUT_OBJECT_ID = ("balance.available", "charge.dispute.closed", "charge.dispute.updated")
+WITHOUT_OBJECT_ID = (
+    "balance.available",
+    "charge.dispute.closed",
+    "charge.dispute.updated",
+)
 
 
 def test_every_event_fixture_has_a_readable_envelope() -> None:
