@@ -1,1 +1,42 @@
-"""Sandbox Shopify: GraphQL Admin API, bulk operations, signed webhooks."""
+"""Sandbox Shopify: GraphQL Admin API, bulk operations, signed webhooks, order generator.
+
+The public names for tests and the `o2c-hub demo` command:
+
+- `generate_orders(count, seed=..., shop_domain=...)` -> list of `SandboxOrder`
+- `render_rest(order)` -> the webhook (REST) body; `render_graphql(order)` -> the
+  Admin GraphQL `Order` node as the connector's ORDER_BY_ID query selects it
+- `events_for(order)` -> the (topic, body) webhooks of the order's life
+- `as_of(order, moment)` / `versions(order)` -> earlier versions of an order
+- `SandboxShopify` -> the loopback HTTP server; `WebhookSender` -> signed deliveries
+"""
+
+from __future__ import annotations
+
+from connectors.sandbox.shopify.generator import generate_orders, iter_orders
+from connectors.sandbox.shopify.graph import render_graphql
+from connectors.sandbox.shopify.lifecycle import as_of, versions
+from connectors.sandbox.shopify.records import SandboxOrder
+from connectors.sandbox.shopify.render import render_refund, render_rest
+from connectors.sandbox.shopify.server import SandboxShopify
+from connectors.sandbox.shopify.webhooks import (
+    Delivery,
+    SendStats,
+    WebhookSender,
+    events_for,
+)
+
+__all__ = [
+    "Delivery",
+    "SandboxOrder",
+    "SandboxShopify",
+    "SendStats",
+    "WebhookSender",
+    "as_of",
+    "events_for",
+    "generate_orders",
+    "iter_orders",
+    "render_graphql",
+    "render_refund",
+    "render_rest",
+    "versions",
+]

@@ -12,6 +12,7 @@ HTTP 200 with `errors` for invalid documents, throttling and oversized queries,
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -25,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError, parse, validate
+from graphql import DocumentNode, GraphQLError, parse, validate
 from graphql.error import GraphQLSyntaxError
 
 from connectors.sandbox.shopify import costs
@@ -216,13 +217,9 @@ class SandboxShopify:
             return 400, {"errors": {"query": "Required parameter missing or invalid"}}
         variables = payload.get("variables") or {}
         name = payload.get("operationName")
-        try:
-            document = parse(payload["query"])
-        except GraphQLSyntaxError as exc:
-            return 200, {"errors": [exc.formatted]}
-        problems = validate(sandbox_schema(), document)
-        if problems:
-            return 200, {"errors": [p.formatted for p in problems]}
+        document, problems = _prepared(payload["query"])
+        if document is None or problems:
+            return 200, {"errors": list(problems)}
         try:
             requested = costs.requested_cost(
                 sandbox_schema(), document, variables, name
@@ -293,6 +290,17 @@ class SandboxShopify:
             if found is not None:
                 return found
         return None
+
+
+@functools.lru_cache(maxsize=512)
+def _prepared(query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...]]:
+    """Parse and validate a document once per distinct text (clients resend them)."""
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError as exc:
+        return None, (dict(exc.formatted),)
+    problems = validate(sandbox_schema(), document)
+    return document, tuple(dict(p.formatted) for p in problems)
 
 
 class _Handler(BaseHTTPRequestHandler):
