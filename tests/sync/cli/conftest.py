@@ -1,0 +1,71 @@
+"""Fixtures of the CLI tests: a configured hub folder with a store holding data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from config.templates import SandboxEndpoints, render_hub_toml
+from connectors.shopify.parse import order_from_webhook
+from sync.inbox import Delivery, store_delivery
+from sync.orders_repo import upsert_order
+from sync.store.db import make_engine, migrate
+from sync.store.models import InboxStatus
+
+SAMPLE = "shopify/webhooks/docs-samples-2026-04/orders__create.json"
+GID = "gid://shopify/Order/820982911946154508"
+
+
+@pytest.fixture
+def hub_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with a sandbox hub.toml (no Odoo, no Stripe), as the cwd."""
+    endpoints = SandboxEndpoints(
+        shopify_url="http://127.0.0.1:9", odoo_url=None, stripe_url=None, hub_port=0
+    )
+    (tmp_path / "hub.toml").write_text(
+        render_hub_toml(sandbox=True, endpoints=endpoints), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("O2C_HUB_CONFIG", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def store(hub_folder: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{hub_folder / 'o2c-hub.db'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def stored_order(store: Engine, shared_fixtures: Path) -> str:
+    """Store the public orders/create sample as shop `demo`; return its GID."""
+    sample = json.loads((shared_fixtures / SAMPLE).read_text(encoding="utf-8"))
+    order = order_from_webhook(json.dumps(sample["response"]).encode(), shop="demo")
+    with store.begin() as conn:
+        upsert_order(conn, order, now=datetime(2026, 5, 1, tzinfo=UTC))
+    return GID
+
+
+@pytest.fixture
+def parked_letter(store: Engine) -> int:
+    """Store one parked inbox row; return its id."""
+    delivery = Delivery(
+        source="shopify",
+        account="demo",
+        topic="orders/create",
+        event_id="wh-parked",
+        key=None,
+        body=b'{"id": ',
+        status=InboxStatus.PARKED,
+        error="orders/create: body is not valid JSON",
+    )
+    assert store_delivery(store, delivery)
+    with store.connect() as conn:
+        return int(conn.exec_driver_sql("select max(id) from inbox_events").scalar())
