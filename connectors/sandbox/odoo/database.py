@@ -1,0 +1,106 @@
+"""The sandbox's in-memory tables, with one transaction per call like Odoo's."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from connectors.sandbox.odoo.errors import MissingError
+
+Row = dict[str, Any]
+
+
+class Database:
+    """Tables of rows keyed by id, guarded by one lock, with an undo journal.
+
+    Every RPC call runs inside `transaction()`: the lock serializes calls (Odoo's
+    serializable isolation, without its retries) and an error rolls back every
+    row the call touched, so a failed call leaves nothing behind, as in Odoo.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lock = threading.RLock()
+        self._tables: dict[str, dict[int, Row]] = {}
+        self._next_id: dict[str, int] = {}
+        self._undo: list[tuple[str, int, Row | None]] | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run a block atomically: commit on success, undo every change on error."""
+        with self.lock:
+            if self._undo is not None:
+                yield
+                return
+            self._undo = []
+            try:
+                yield
+            except BaseException:
+                self._rollback()
+                raise
+            finally:
+                self._undo = None
+
+    def _rollback(self) -> None:
+        """Restore every touched row to its state before the transaction."""
+        assert self._undo is not None
+        for model, rid, before in reversed(self._undo):
+            table = self._tables[model]
+            if before is None:
+                table.pop(rid, None)
+            else:
+                table[rid] = before
+
+    def _remember(self, model: str, rid: int) -> None:
+        """Journal the row's current state once per transaction."""
+        if self._undo is None:
+            return
+        before = self._tables[model].get(rid)
+        self._undo.append((model, rid, copy.deepcopy(before)))
+
+    def table(self, model: str) -> dict[int, Row]:
+        """Return the rows of `model` (created empty on first use)."""
+        return self._tables.setdefault(model, {})
+
+    def insert(self, model: str, row: Row) -> int:
+        """Store a new row and return its id (ids count up per model from 1)."""
+        table = self.table(model)
+        rid = int(row.get("id") or self._next_id.get(model, 1))
+        self._next_id[model] = max(self._next_id.get(model, 1), rid + 1)
+        self._remember(model, rid)
+        table[rid] = {**row, "id": rid}
+        return rid
+
+    def update(self, model: str, rid: int, values: Row) -> None:
+        """Change some columns of an existing row."""
+        self._remember(model, rid)
+        self.row(model, rid).update(values)
+
+    def delete(self, model: str, rid: int) -> None:
+        """Remove a row."""
+        self._remember(model, rid)
+        self.table(model).pop(rid, None)
+
+    def exists(self, model: str, rid: Any) -> bool:
+        """Return True when `rid` is the id of a row of `model`."""
+        return isinstance(rid, int) and rid in self.table(model)
+
+    def row(self, model: str, rid: int) -> Row:
+        """Return the stored row (live, not a copy).
+
+        Raises MissingError when the row does not exist.
+        """
+        try:
+            return self.table(model)[rid]
+        except KeyError:
+            raise MissingError(
+                "Record does not exist or has been deleted.\n"
+                f"(Record: {model}({rid},), User: 2)"
+            ) from None
+
+    def ids(self, model: str) -> list[int]:
+        """Return every id of `model`, ascending."""
+        return sorted(self.table(model))
