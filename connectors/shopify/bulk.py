@@ -71,6 +71,25 @@ def join_bulk_lines(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
         yield current
 
 
+def bulk_lines_of(node: dict[str, Any]) -> Iterator[str]:
+    """Yield the JSONL lines a grouped bulk result holds for one order node.
+
+    The inverse of `join_bulk_lines` for the bulk query's shape: the order line
+    (connections removed; payment terms, refunds and fulfillments cut to their ids),
+    then one line per connection node with its `__parentId`. Used by the benchmark
+    and the tests to stand in for Shopify's result file.
+    """
+    root = {k: v for k, v in node.items() if k not in ORDER_CONNECTIONS}
+    terms = root.get("paymentTerms")
+    root["paymentTerms"] = {"id": terms.get("id")} if isinstance(terms, dict) else None
+    for key in ("refunds", "fulfillments"):
+        root[key] = [{"id": item.get("id")} for item in root.get(key) or []]
+    yield json.dumps(root, default=str)
+    for key in ORDER_CONNECTIONS:
+        for child in (node.get(key) or {}).get("nodes", []):
+            yield json.dumps({**child, "__parentId": node["id"]}, default=str)
+
+
 def _decode_line(raw: bytes | str, number: int) -> dict[str, Any]:
     try:
         item = json.loads(raw, parse_float=Decimal)

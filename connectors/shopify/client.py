@@ -109,7 +109,8 @@ class ShopifyClient:
             try:
                 return self._attempt(payload, context, is_write=is_write)
             except RetryableError as exc:
-                if attempt >= self.max_retries:
+                # A write that may have happened is the caller's to look up first.
+                if attempt >= self.max_retries or isinstance(exc, AmbiguousWriteError):
                     raise
                 wait = self._backoff(exc, attempt)
                 logger.warning(
