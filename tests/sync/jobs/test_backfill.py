@@ -1,0 +1,92 @@
+"""Backfill stores history in batches through the same versioned upsert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from config.settings import Settings
+from sync.inbox import store_delivery
+from sync.orders_repo import get_order
+from sync.runtime import Hub
+from sync.store.models import InboxStatus, OrderRecord
+from tests.sync.helpers import (
+    SHOP,
+    T0,
+    Clock,
+    FakeSource,
+    graphql_node,
+    inbox_rows,
+    webhook,
+)
+
+
+@pytest.fixture
+def hub(settings: Settings, engine: Engine, source: FakeSource) -> Iterator[Hub]:
+    hub = Hub(settings, orders=source, clock=Clock(T0 + timedelta(days=1)))
+    yield hub
+    hub.close()
+
+
+def _order_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count(OrderRecord.id))).scalar_one())
+
+
+def test_backfill_stores_every_order_and_reports_progress_per_batch(
+    hub: Hub, source: FakeSource
+) -> None:
+    source.nodes = [graphql_node(n) for n in range(1, 2501)]
+    progress: list[int] = []
+
+    stored = hub.backfill(SHOP, None, progress.append)
+
+    assert stored == 2500
+    assert progress == [1000, 2000, 2500]
+    assert _order_count(hub.engine) == 2500
+
+
+def test_backfill_twice_stores_each_order_once(hub: Hub, source: FakeSource) -> None:
+    source.nodes = [graphql_node(n) for n in range(1, 51)]
+    hub.backfill(SHOP, None)
+    hub.backfill(SHOP, None)
+    assert _order_count(hub.engine) == 50
+
+
+def test_backfill_never_overwrites_a_newer_webhook_version(
+    hub: Hub, source: FakeSource
+) -> None:
+    newer = T0 + timedelta(hours=3)
+    store_delivery(
+        hub.engine,
+        webhook(7, topic="orders/paid", updated_at=newer, financial_status="paid"),
+    )
+    hub.process_key(inbox_rows(hub.engine)[0].key)
+    source.nodes = [graphql_node(7, updated_at=T0)]
+
+    hub.backfill(SHOP, None)
+
+    found = get_order(hub.engine, "gid://shopify/Order/7")
+    assert found is not None
+    assert found[1].version == newer
+    assert found[1].financial_status == "paid"
+
+
+def test_backfill_parks_a_node_it_cannot_parse_with_the_raw_node(
+    hub: Hub, source: FakeSource
+) -> None:
+    broken = {"id": "gid://shopify/Order/9", "updatedAt": "2026-03-01T09:00:00Z"}
+    source.nodes = [graphql_node(1), broken, graphql_node(2)]
+
+    assert hub.backfill(SHOP, None) == 2
+
+    [parked] = inbox_rows(hub.engine)
+    assert parked.status == InboxStatus.PARKED
+    assert parked.topic == "bulk/orders"
+    assert parked.key == "shopify:acme:gid://shopify/Order/9"
+    assert b'"gid://shopify/Order/9"' in parked.body
+    assert "rest" in parked.last_error
+    assert _order_count(hub.engine) == 2

@@ -1,0 +1,124 @@
+"""A worker killed with SIGKILL mid-batch, then restarted: every order once.
+
+The worker runs as a real process (`python -m sync.jobs`) on a file SQLite store and
+a SqliteHuey queue, slowed by the test hook so that the kill lands inside a batch.
+Recovery comes from the row transactions (a killed step rolls back), the leases
+(they expire) and the sweep of the restarted process's scheduler.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from config.settings import load_settings
+from sync.inbox import store_delivery
+from sync.orders_repo import list_orders
+from sync.runtime import PROCESS_DELAY_ENV, Hub
+from sync.store.models import InboxStatus, Lease
+from tests.sync.helpers import T0, audit_counts, inbox_rows, webhook
+
+ROOT = Path(__file__).resolve().parents[2]
+ORDERS = 30
+CONFIG = """
+environment = "development"
+
+[store]
+url = "sqlite:///{db}"
+
+[queue]
+lease_seconds = 5
+sweep_interval = 1
+workers = 2
+
+[logging]
+level = "WARNING"
+
+[[shops]]
+name = "acme"
+domain = "acme.myshopify.com"
+access_token = "shpat_test"
+webhook_secret = "whsec_test"
+poll_interval = 3600
+"""
+
+
+def _start(config: Path, *, delay: float | None) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k != PROCESS_DELAY_ENV}
+    if delay:
+        env[PROCESS_DELAY_ENV] = str(delay)
+    command = [sys.executable, "-m", "sync.jobs", "--config", str(config)]
+    return subprocess.Popen(
+        [*command, "--scheduler"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+    )
+
+
+def _wait_for(
+    condition: Callable[[], bool], proc: subprocess.Popen[bytes], timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if proc.poll() is not None:
+            raise AssertionError(f"worker exited: {proc.stderr.read()!r}")  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "timed out waiting for the worker"
+        time.sleep(0.05)
+
+
+def _done(engine: Engine) -> int:
+    return sum(row.status == InboxStatus.DONE for row in inbox_rows(engine))
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_batch_then_restarted_processes_every_order_once(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "hub.toml"
+    config.write_text(CONFIG.format(db=tmp_path / "hub.db"))
+    hub = Hub(load_settings(config))
+    hub.migrate()
+    # Every order is created, then paid: two rows per key, processed in one batch.
+    for number in range(1, ORDERS + 1):
+        for topic, minutes in (("orders/create", 0), ("orders/paid", 1)):
+            delivery = webhook(
+                number, topic=topic, updated_at=T0 + timedelta(minutes=minutes)
+            )
+            store_delivery(hub.engine, delivery)
+            hub.enqueue(delivery.key or "")
+    total = 2 * ORDERS
+
+    first = _start(config, delay=0.1)
+    try:
+        _wait_for(lambda: _done(hub.engine) >= 6, first, timeout=60)
+    finally:
+        first.kill()  # SIGKILL: no cleanup of any kind
+        first.wait()
+    assert first.returncode == -signal.SIGKILL
+    assert _done(hub.engine) < total
+    # The dead worker left its leases behind: recovery has to wait them out.
+    with hub.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Lease)).scalar_one() > 0
+
+    second = _start(config, delay=None)
+    try:
+        _wait_for(lambda: _done(hub.engine) == total, second, timeout=90)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+    assert second.returncode == 0
+
+    rows = inbox_rows(hub.engine)
+    assert len(rows) == total
+    assert audit_counts(hub.engine) == {row.id: 1 for row in rows}
+    orders = list_orders(hub.engine, limit=1000)
+    assert len(orders) == ORDERS
+    assert {record.version for record in orders} == {T0 + timedelta(minutes=1)}
+    hub.close()

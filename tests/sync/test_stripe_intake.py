@@ -1,0 +1,361 @@
+"""Stripe intake: signed webhooks over loopback, the inbox, catch-up and the jobs."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from config.settings import Settings, settings_from_dict
+from connectors.sandbox.stripe.generator import Mix, generate_payouts
+from connectors.sandbox.stripe.server import API_KEY, SandboxStripe
+from connectors.sandbox.stripe.webhooks import WebhookSender
+from connectors.stripe.client import StripeConnector
+from o2c.ledger import ProcessorAccounts, dispute_entries, payout_entries
+from sync.cli.payments import payments_app, payouts_app
+from sync.http.server import ServerThread
+from sync.http.stripe import stripe_router
+from sync.http.webhooks import Intake
+from sync.inbox import store_delivery
+from sync.intake import IntakePolicy
+from sync.store.models import Command, InboxEvent, InboxStatus
+from sync.store.models_stripe import StripeKind, StripeObjectRecord
+from sync.stripe_intake import (
+    StripeJobs,
+    catch_up,
+    delivery_for,
+    object_key,
+    process_key,
+    process_pending,
+    read_cursor,
+)
+
+SECRET = "whsec_test_hub"
+NOW = int(time.time())
+START = NOW - 3 * 86400
+ACCOUNTS = ProcessorAccounts(
+    clearing="1150",
+    bank="1010",
+    fee_default="6810",
+    refunds="1100",
+    disputes="6830",
+    suspense="4999",
+)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxStripe]:
+    with SandboxStripe(seed=11) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(store_url: str, tmp_path: Path, sandbox: SandboxStripe) -> Settings:
+    data = {
+        "environment": "development",
+        "store": {"url": store_url},
+        "stripe": {
+            "api_key": API_KEY,
+            "webhook_secret": SECRET,
+            "api_base": sandbox.url,
+            "max_network_retries": 0,
+        },
+    }
+    return settings_from_dict(data, base_dir=tmp_path)
+
+
+@pytest.fixture
+def jobs(engine: Engine, settings: Settings) -> StripeJobs:
+    assert settings.stripe is not None
+    return StripeJobs(
+        engine=engine,
+        connector=StripeConnector(settings.stripe),
+        accounts=ACCOUNTS,
+        policy=IntakePolicy(backoff_base=60),
+    )
+
+
+@dataclass
+class Hub:
+    sender: WebhookSender
+    queued: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def hub(engine: Engine, settings: Settings) -> Iterator[Hub]:
+    """The Stripe webhook router served by uvicorn on 127.0.0.1, port 0."""
+    queued: list[str] = []
+    app = FastAPI()
+    app.include_router(
+        stripe_router(Intake(settings=settings, engine=engine, enqueue=queued.append))
+    )
+    with ServerThread(app) as server:
+        yield Hub(WebhookSender(f"{server.url}/webhooks/stripe", SECRET), queued)
+
+
+def event(kind: str, obj: dict[str, Any], *, ident: str = "evt_1") -> dict[str, Any]:
+    return {
+        "id": ident,
+        "object": "event",
+        "type": kind,
+        "created": NOW,
+        "data": {"object": obj},
+        "livemode": False,
+    }
+
+
+def inbox(engine: Engine) -> list[InboxEvent]:
+    with Session(engine) as session:
+        query = select(InboxEvent).order_by(InboxEvent.id)
+        return list(session.execute(query).scalars())
+
+
+def count(engine: Engine, model: type[Any]) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+# -- the webhook endpoint ---------------------------------------------------------
+
+
+def test_webhook_with_a_wrong_signature_is_refused_and_not_stored(
+    hub: Hub, engine: Engine
+) -> None:
+    charge = {"id": "ch_1", "object": "charge"}
+    response = hub.sender.deliver(
+        event("charge.succeeded", charge), secrets=["whsec_x"]
+    )
+    assert response.status_code == 401
+    assert inbox(engine) == []
+
+
+def test_webhook_signed_outside_the_tolerance_is_refused_as_a_replay(
+    hub: Hub, engine: Engine
+) -> None:
+    charge = {"id": "ch_1", "object": "charge"}
+    response = hub.sender.deliver(
+        event("charge.succeeded", charge), timestamp=int(time.time()) - 301
+    )
+    assert response.status_code == 401
+    assert "tolerance" in response.json()["error"]
+    assert inbox(engine) == []
+
+
+def test_duplicate_delivery_is_stored_once_and_queued_once(
+    hub: Hub, engine: Engine
+) -> None:
+    body = event("payout.paid", {"id": "po_1", "object": "payout"})
+    first = hub.sender.deliver(body)
+    again = hub.sender.deliver(body)
+    assert (first.json()["status"], again.json()["status"]) == ("accepted", "duplicate")
+    rows = inbox(engine)
+    assert [(r.event_id, r.key, r.status) for r in rows] == [
+        ("evt_1", "stripe:default:payout:po_1", InboxStatus.PENDING)
+    ]
+    assert hub.queued == ["stripe:default:payout:po_1"]
+
+
+def test_unknown_event_type_is_stored_ignored_with_the_reason(
+    hub: Hub, engine: Engine
+) -> None:
+    response = hub.sender.deliver(event("customer.created", {"id": "cus_1"}))
+    assert response.json()["status"] == "ignored"
+    (row,) = inbox(engine)
+    assert row.status == InboxStatus.IGNORED
+    assert row.last_error == "event type 'customer.created' is not acted on by the hub"
+    assert hub.queued == []
+
+
+def test_signed_body_that_is_not_an_event_is_parked_with_its_bytes(
+    hub: Hub, engine: Engine
+) -> None:
+    response = hub.sender.deliver_raw(b'{"id": "evt_9", "surprise": true}')
+    assert response.json()["status"] == "parked"
+    (row,) = inbox(engine)
+    assert (row.status, row.event_id) == (InboxStatus.PARKED, "evt_9")
+    assert row.body == b'{"id": "evt_9", "surprise": true}'
+    assert "data.object" in (row.last_error or "")
+
+
+# -- the jobs -----------------------------------------------------------------------
+
+
+def expected_entry_keys(connector: StripeConnector, sandbox: SandboxStripe) -> set[str]:
+    keys: set[str] = set()
+    for payout_id in sandbox.store.objects["payouts"]:
+        entries = payout_entries(connector.payout(payout_id), ACCOUNTS).entries
+        keys |= {e.idempotency_key for e in entries}
+    for dispute_id in sandbox.store.objects["disputes"]:
+        entries = dispute_entries(connector.dispute(dispute_id), ACCOUNTS)
+        keys |= {e.idempotency_key for e in entries}
+    return keys
+
+
+def test_events_out_of_order_and_duplicated_converge_on_stripe_state(
+    hub: Hub, engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe
+) -> None:
+    mix = Mix(refund_rate=0.3, dispute_rate=0.3)
+    generate_payouts(
+        sandbox.account, start=START, payouts=2, charges_per_payout=8, mix=mix
+    )
+    events = list(sandbox.store.objects["events"].values())
+
+    answers = hub.sender.deliver_all(events, rng=random.Random(4), duplicates=0.4)
+    assert {a.status_code for a in answers} == {200}
+    process_pending(jobs)
+
+    with Session(engine) as session:
+        rows = list(session.execute(select(StripeObjectRecord)).scalars())
+        commands = list(session.execute(select(Command)).scalars())
+    stored = {(r.kind, r.external_id): r for r in rows}
+    for charge in sandbox.store.objects["charges"].values():
+        payment = json.loads(stored[(StripeKind.PAYMENT, charge["id"])].data)
+        assert (
+            payment["amount_refunded"]["amount"]
+            == f"{charge['amount_refunded'] / 100:.2f}"
+        )
+    for payout in sandbox.store.objects["payouts"].values():
+        assert (
+            json.loads(stored[(StripeKind.PAYOUT, payout["id"])].data)["breakdown"]
+            == "complete"
+        )
+    assert {c.idempotency_key for c in commands} == expected_entry_keys(
+        jobs.connector, sandbox
+    )
+    assert {r.status for r in inbox(engine)} == {InboxStatus.DONE}
+
+    # Every event again, in another order: nothing new is posted.
+    hub.sender.deliver_all(events, rng=random.Random(5))
+    process_pending(jobs)
+    assert count(engine, Command) == len(commands)
+
+
+def test_transient_stripe_failure_is_retried_after_the_backoff(
+    engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe
+) -> None:
+    charge = sandbox.account.charge(2500, "eur", created=START)
+    body = json.dumps(event("charge.succeeded", charge)).encode()
+    store_delivery(engine, delivery_for("default", body, {}))
+    key = object_key("default", StripeKind.PAYMENT, charge["id"])
+    sandbox.fail_next(1, status=503)
+
+    failed = process_key(jobs, key)
+    waiting = process_key(jobs, key)
+    later = StripeJobs(
+        engine=engine,
+        connector=jobs.connector,
+        clock=lambda: datetime.now(UTC) + timedelta(minutes=2),
+    )
+    done = process_key(later, key)
+
+    assert (failed.retried, waiting.done, done.done) == (1, 0, 1)
+    (row,) = inbox(engine)
+    assert (row.status, row.attempts) == (InboxStatus.DONE, 2)
+
+
+def test_object_stripe_does_not_know_is_parked_with_the_error(
+    engine: Engine, jobs: StripeJobs
+) -> None:
+    body = json.dumps(event("charge.dispute.created", {"id": "dp_gone"})).encode()
+    store_delivery(engine, delivery_for("default", body, {}))
+
+    result = process_key(jobs, object_key("default", StripeKind.DISPUTE, "dp_gone"))
+
+    assert result.parked == 1
+    (row,) = inbox(engine)
+    assert row.status == InboxStatus.PARKED
+    assert "No such dispute: 'dp_gone'" in (row.last_error or "")
+
+
+def test_old_dispute_event_without_an_object_id_is_parked() -> None:
+    fixture = (
+        Path(__file__).parents[1] / "fixtures/stripe/events/charge.dispute.closed.json"
+    )
+    delivery = delivery_for("default", fixture.read_bytes(), {})
+    assert delivery.status == InboxStatus.PARKED
+    assert (
+        delivery.error
+        == "charge.dispute.closed event evt_00000000000000 names no object id"
+    )
+
+
+# -- catch-up -------------------------------------------------------------------------
+
+
+def test_catch_up_files_every_event_once_and_moves_the_cursor(
+    engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe
+) -> None:
+    generate_payouts(sandbox.account, start=START, payouts=1, charges_per_payout=5)
+    events = list(sandbox.store.objects["events"].values())
+
+    first = catch_up(engine, jobs.connector)
+    again = catch_up(engine, jobs.connector)
+    sandbox.account.charge(999, "eur", created=NOW)
+    after_charge = catch_up(engine, jobs.connector)
+
+    assert (first.fetched, first.stored) == (len(events), len(events))
+    assert again.stored == 0
+    assert after_charge.stored == 2  # payment_intent.succeeded, charge.succeeded
+    assert read_cursor(engine) == NOW
+    assert count(engine, InboxEvent) == len(events) + 2
+
+
+def test_catch_up_adds_nothing_the_webhooks_already_brought(
+    hub: Hub, engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe
+) -> None:
+    generate_payouts(sandbox.account, start=START, payouts=1, charges_per_payout=4)
+    events = list(sandbox.store.objects["events"].values())
+    hub.sender.deliver_all(events[::2])
+
+    result = catch_up(engine, jobs.connector)
+
+    assert count(engine, InboxEvent) == len(events)
+    assert result.fetched == len(events)
+
+
+# -- the CLI ---------------------------------------------------------------------------
+
+
+def test_cli_lists_payments_and_shows_a_payout_as_json(
+    engine: Engine,
+    jobs: StripeJobs,
+    sandbox: SandboxStripe,
+    store_url: str,
+    tmp_path: Path,
+) -> None:
+    activity = generate_payouts(
+        sandbox.account, start=START, payouts=1, charges_per_payout=3
+    )
+    catch_up(engine, jobs.connector)
+    process_pending(jobs)
+    config = tmp_path / "hub.toml"
+    config.write_text(f'environment = "development"\n[store]\nurl = "{store_url}"\n')
+    runner = CliRunner()
+
+    listed = runner.invoke(payments_app, ["list", "--json", "--config", str(config)])
+    payout_id = activity.payouts[0]["id"]
+    shown = runner.invoke(
+        payouts_app, ["show", payout_id, "--json", "--config", str(config)]
+    )
+    missing = runner.invoke(payouts_app, ["show", "po_nope", "--config", str(config)])
+
+    assert listed.exit_code == 0, listed.output
+    assert {p["id"] for p in json.loads(listed.output)} == {
+        c["id"] for c in activity.charges
+    }
+    assert shown.exit_code == 0, shown.output
+    payout = json.loads(shown.output)
+    assert payout["amount"] == f"{activity.payouts[0]['amount'] / 100:.2f}"
+    assert len(payout["lines"]) == len(sandbox.store.payout_lines[payout_id])
+    assert missing.exit_code == 1
