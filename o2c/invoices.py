@@ -35,7 +35,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from o2c.errors import ConfigurationError, HubError
 from o2c.ids import shopify_numeric_id
 from o2c.money import Money, minor_units, quantum
-from o2c.orders import DiscountAllocation, Order, TaxLine
+from o2c.orders import (
+    DiscountAllocation,
+    Duty,
+    Order,
+    OrderLine,
+    ShippingLine,
+    TaxLine,
+)
 from o2c.resolution import Resolver, TaxQuery, TaxSubject, destination_country
 from o2c.taxes import (
     DocumentLine,
@@ -245,60 +252,68 @@ def order_parts(
 ) -> list[PricedPart]:
     """Return the priced parts of an order: lines, shipping and duties (not tips)."""
     taxer = _Taxer(order, resolver)
-    parts: list[PricedPart] = []
-    for line in order.lines:
-        if line.quantity == 0:
-            continue
-        gift_card = line.gift_card
-        unit_price = line.unit_price.side(side).amount
-        discount = _allocated(line.discount_allocations, side)
-        parts.append(
-            PricedPart(
-                kind="gift_card" if gift_card else "product",
-                description=_line_title(line.title, line.variant_title),
-                quantity=Decimal(line.quantity),
-                unit_price=unit_price,
-                net=line.quantity * unit_price - discount,
-                # Gift cards are sold untaxed: their value is taxed when spent.
-                taxes=() if gift_card else taxer.taxes(line.tax_lines, "line"),
-                product_ref=(
-                    resolver.gift_card_product()
-                    if gift_card
-                    else resolver.product_for_line(line)
-                ),
-                source_ref=line.external_id,
-            )
-        )
-    for shipping in order.shipping_lines:
-        price = shipping.price.side(side).amount
-        discount = _allocated(shipping.discount_allocations, side)
-        parts.append(
-            PricedPart(
-                kind="shipping",
-                description=shipping.title,
-                quantity=_ONE,
-                unit_price=price,
-                net=price - discount,
-                taxes=taxer.taxes(shipping.tax_lines, "shipping"),
-                product_ref=resolver.shipping_product(shipping),
-                source_ref=shipping.external_id,
-            )
-        )
-    for duty in order.duties:
-        amount = duty.amount.side(side).amount
-        parts.append(
-            PricedPart(
-                kind="duty",
-                description="Import duties",
-                quantity=_ONE,
-                unit_price=amount,
-                net=amount,
-                taxes=taxer.taxes(duty.tax_lines, "duty"),
-                product_ref=resolver.duty_product(),
-                source_ref=duty.external_id,
-            )
-        )
-    return parts
+    lines = [
+        _line_part(line, taxer, side) for line in order.lines if line.quantity != 0
+    ]
+    shipping = [_shipping_part(row, taxer, side) for row in order.shipping_lines]
+    duties = [_duty_part(duty, taxer, side) for duty in order.duties]
+    return [*lines, *shipping, *duties]
+
+
+def _line_part(line: OrderLine, taxer: _Taxer, side: CurrencySide) -> PricedPart:
+    unit_price = line.unit_price.side(side).amount
+    discount = _allocated(line.discount_allocations, side)
+    resolver = taxer.resolver
+    if line.gift_card:
+        # A gift card sale is a liability, sold untaxed: its value is taxed when
+        # it is spent.
+        kind: LineKind = "gift_card"
+        product_ref = resolver.gift_card_product()
+        taxes: tuple[TaxDefinition, ...] = ()
+    else:
+        kind = "product"
+        product_ref = resolver.product_for_line(line)
+        taxes = taxer.taxes(line.tax_lines, "line")
+    return PricedPart(
+        kind=kind,
+        description=_line_title(line.title, line.variant_title),
+        quantity=Decimal(line.quantity),
+        unit_price=unit_price,
+        net=line.quantity * unit_price - discount,
+        taxes=taxes,
+        product_ref=product_ref,
+        source_ref=line.external_id,
+    )
+
+
+def _shipping_part(
+    shipping: ShippingLine, taxer: _Taxer, side: CurrencySide
+) -> PricedPart:
+    price = shipping.price.side(side).amount
+    return PricedPart(
+        kind="shipping",
+        description=shipping.title,
+        quantity=_ONE,
+        unit_price=price,
+        net=price - _allocated(shipping.discount_allocations, side),
+        taxes=taxer.taxes(shipping.tax_lines, "shipping"),
+        product_ref=taxer.resolver.shipping_product(shipping),
+        source_ref=shipping.external_id,
+    )
+
+
+def _duty_part(duty: Duty, taxer: _Taxer, side: CurrencySide) -> PricedPart:
+    amount = duty.amount.side(side).amount
+    return PricedPart(
+        kind="duty",
+        description="Import duties",
+        quantity=_ONE,
+        unit_price=amount,
+        net=amount,
+        taxes=taxer.taxes(duty.tax_lines, "duty"),
+        product_ref=taxer.resolver.duty_product(),
+        source_ref=duty.external_id,
+    )
 
 
 def tip_parts(
@@ -325,7 +340,7 @@ class _Taxer:
     """Resolves storefront tax lines into ERP taxes for one order."""
 
     def __init__(self, order: Order, resolver: Resolver) -> None:
-        self._resolver = resolver
+        self.resolver = resolver
         self._country = destination_country(order)
         self._included = order.taxes_included
 
@@ -341,7 +356,7 @@ class _Taxer:
                 price_include=self._included,
                 subject=subject,
             )
-            found.extend(self._resolver.taxes_for(query))
+            found.extend(self.resolver.taxes_for(query))
         return tuple(found)
 
 

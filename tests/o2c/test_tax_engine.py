@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from o2c.taxes import (
     DocumentLine,
@@ -15,6 +17,7 @@ from o2c.taxes import (
     legacy_line_taxes,
     modern_line_taxes,
     predict_document,
+    round_to,
 )
 from o2c.taxes.modern import batches
 
@@ -448,3 +451,97 @@ def test_for_odoo_picks_the_engine_by_version() -> None:
 def test_group_without_children_is_refused() -> None:
     with pytest.raises(ValueError, match="group needs children"):
         TaxDefinition(id=1, name="empty", amount_type="group")
+
+
+@pytest.mark.parametrize("config", [MODERN, LEGACY])
+def test_included_base_amount_tax_feeds_the_next_tax_in_both_engines(
+    config: RoundingConfig,
+) -> None:
+    taxes = (
+        percent(1, "6", price_include=True, include_base_amount=True, sequence=1),
+        percent(2, "3", sequence=2),
+    )
+
+    untaxed, tax, total = one_line("112", taxes, config)
+
+    assert (untaxed, tax, total) == (D("105.66"), D("9.70"), D("115.36"))
+
+
+def test_legacy_excluded_base_amount_tax_raises_the_base_of_the_next() -> None:
+    taxes = (
+        percent(1, "10", include_base_amount=True, sequence=1),
+        percent(2, "10", sequence=2),
+    )
+
+    result = legacy_line_taxes(
+        taxes, price_unit=D(100), quantity=D(1), digits=2, per_line=True
+    )
+
+    assert [item.amount for item in result.taxes] == [D(10), D(11)]
+    assert result.total_included == D(121)
+
+
+# -- invariants ---------------------------------------------------------------------
+
+MODERN_GLOBAL_19 = RoundingConfig.for_odoo(19, rounding="round_globally")
+CONFIGS = [MODERN, MODERN_GLOBAL, MODERN_GLOBAL_19, LEGACY, LEGACY_GLOBAL]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    units=st.integers(-(10**7), 10**7),
+    quantity=st.integers(1, 50),
+    rate=st.sampled_from(["5", "5.5", "7", "10", "19", "20", "21", "25"]),
+    digits=st.sampled_from([0, 2, 3]),
+    config=st.sampled_from(CONFIGS),
+)
+def test_single_tax_invariants_hold_for_every_engine_and_currency(
+    units: int, quantity: int, rate: str, digits: int, config: RoundingConfig
+) -> None:
+    price = D(units).scaleb(-digits)
+    config = config.model_copy(update={"price_digits": max(digits, 2)})
+    gross = round_to(price * quantity, digits)
+    excluded = DocumentLine(
+        quantity=D(quantity), price_unit=price, taxes=(percent(1, rate),)
+    )
+    included = DocumentLine(
+        quantity=D(quantity),
+        price_unit=price,
+        taxes=(percent(2, rate, price_include=True),),
+    )
+
+    out = predict_document([excluded], config, digits)
+    inside = predict_document([included], config, digits)
+
+    # Price-excluded: the base is the rounded line, the tax its rounded share.
+    assert out.untaxed == gross
+    assert out.tax == round_to(gross * D(rate) / 100, digits)
+    # Price-included: one line's untaxed and tax add up to the price paid, except
+    # in Odoo 18's global rounding, which rounds both apart (2.5 + 0.5 -> 3 + 1).
+    if config == MODERN_GLOBAL:
+        assert abs(inside.total - gross) <= D(1).scaleb(-digits)
+    else:
+        assert inside.total == gross
+    assert abs(inside.untaxed - gross * 100 / (100 + D(rate))) <= D(1).scaleb(-digits)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    prices=st.lists(st.integers(1, 10**6), min_size=1, max_size=8),
+    rate=st.sampled_from(["7", "16", "19", "21"]),
+)
+def test_global_rounding_tax_is_the_rounded_sum_of_raw_line_taxes(
+    prices: list[int], rate: str
+) -> None:
+    tax = percent(1, rate)
+    lines = [
+        DocumentLine(quantity=D(1), price_unit=D(p).scaleb(-2), taxes=(tax,))
+        for p in prices
+    ]
+    raw = sum(D(p).scaleb(-2) for p in prices)
+
+    totals = predict_document(lines, MODERN_GLOBAL, 2)
+    per_line = predict_document(lines, MODERN, 2)
+
+    assert totals.tax == round_to(raw * D(rate) / 100, 2)
+    assert abs(totals.tax - per_line.tax) <= D("0.01") * len(prices)
