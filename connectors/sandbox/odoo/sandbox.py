@@ -120,7 +120,7 @@ class SandboxOdoo:
         self._server = SandboxHTTPServer(("127.0.0.1", 0), make_handler(router))
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name=f"sandbox-odoo-{self.version}",
             daemon=True,
         )

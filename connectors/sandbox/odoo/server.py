@@ -218,6 +218,7 @@ def make_handler(router: Router) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        wbufsize = 1 << 16  # one flush per answer: no Nagle/delayed-ACK stalls
         server_version = "Werkzeug/3.0 Python"
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -254,6 +255,7 @@ def make_handler(router: Router) -> type[BaseHTTPRequestHandler]:
                     pass
                 return
             self._send(reply)
+            self.wfile.flush()
 
         def _route(self, http_method: str, path: str, raw: bytes) -> Reply:
             if path.startswith("/json/2/"):
@@ -325,4 +327,5 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     """A threading HTTP server whose worker threads never block shutdown."""
 
     daemon_threads = True
+    block_on_close = False
     allow_reuse_address = True

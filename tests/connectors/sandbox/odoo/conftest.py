@@ -53,7 +53,9 @@ class JsonRpc:
 
     def service(self, service: str, method: str, *args: Any) -> Any:
         """Call a `/jsonrpc` service method."""
-        return self.post("/jsonrpc", {"service": service, "method": method, "args": list(args)})
+        return self.post(
+            "/jsonrpc", {"service": service, "method": method, "args": list(args)}
+        )
 
     def __call__(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Run `execute_kw(model, method, args, kwargs)` as the admin user."""
@@ -139,7 +141,9 @@ def start_odoo() -> Iterator[Any]:
         server.stop()
 
 
-def invoice_vals(odoo: SandboxOdoo, *lines: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def invoice_vals(
+    odoo: SandboxOdoo, *lines: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
     """Return create values of a customer invoice for Deco Addict."""
     return {
         "move_type": "out_invoice",
@@ -150,7 +154,9 @@ def invoice_vals(odoo: SandboxOdoo, *lines: dict[str, Any], **extra: Any) -> dic
     }
 
 
-def line(odoo: SandboxOdoo, price: float, *taxes: str, qty: float = 1, **extra: Any) -> dict[str, Any]:
+def line(
+    odoo: SandboxOdoo, price: float, *taxes: str, qty: float = 1, **extra: Any
+) -> dict[str, Any]:
     """Return an invoice line on the T-shirt with the named seed taxes."""
     return {
         "product_id": odoo.ref("sandbox.product_tshirt"),

@@ -13,7 +13,9 @@ from connectors.sandbox.odoo import SandboxOdoo
 from .conftest import Json2, JsonRpc, RpcFault
 
 
-def test_version_info_reports_the_profile_version(rpc: JsonRpc, odoo: SandboxOdoo) -> None:
+def test_version_info_reports_the_profile_version(
+    rpc: JsonRpc, odoo: SandboxOdoo
+) -> None:
     result = rpc.post("/web/webclient/version_info", {})
     assert result["server_version"] == f"{odoo.version}.0"
     assert result["server_version_info"] == [odoo.version, 0, 0, "final", 0, ""]
@@ -119,8 +121,14 @@ def test_call_kw_without_session_is_session_expired(rpc: JsonRpc) -> None:
 @pytest.mark.parametrize(
     ("params", "name"),
     [
-        ({"db": "nope", "login": "admin", "password": "admin"}, "odoo.exceptions.AccessError"),
-        ({"db": "sandbox", "login": "admin", "password": "x"}, "odoo.exceptions.AccessDenied"),
+        (
+            {"db": "nope", "login": "admin", "password": "admin"},
+            "odoo.exceptions.AccessError",
+        ),
+        (
+            {"db": "sandbox", "login": "admin", "password": "x"},
+            "odoo.exceptions.AccessDenied",
+        ),
     ],
 )
 def test_session_authenticate_refuses_bad_database_or_password(
@@ -181,7 +189,10 @@ def test_json2_search_read_with_named_arguments(json2: Json2) -> None:
         order="name",
         context={"lang": "en_US"},
     )
-    assert rows == [{"id": 6, "name": "Azure Interior"}, {"id": 5, "name": "Deco Addict"}]
+    assert rows == [
+        {"id": 6, "name": "Azure Interior"},
+        {"id": 5, "name": "Deco Addict"},
+    ]
 
 
 def test_json2_read_takes_ids_in_the_body(json2: Json2) -> None:
@@ -221,7 +232,9 @@ def test_json2_expired_key_answers_401_invalid_apikey(odoo19: SandboxOdoo) -> No
     assert reply.json()["arguments"] == ["Invalid apikey", 401]
 
 
-def test_json2_errors_carry_http_status_codes(json2: Json2, odoo19: SandboxOdoo) -> None:
+def test_json2_errors_carry_http_status_codes(
+    json2: Json2, odoo19: SandboxOdoo
+) -> None:
     assert json2.raw("no.model", "search").status_code == 404
     assert json2.raw("res.partner", "frobnicate").status_code == 404
     assert json2.raw("res.partner", "search", ids=[1], domain=[]).status_code == 422
@@ -235,7 +248,9 @@ def test_json2_errors_carry_http_status_codes(json2: Json2, odoo19: SandboxOdoo)
     assert requests.get(url, headers=json2.headers, timeout=5).status_code == 405
 
 
-def test_json2_user_error_is_422_with_odoo_name(json2: Json2, odoo19: SandboxOdoo) -> None:
+def test_json2_user_error_is_422_with_odoo_name(
+    json2: Json2, odoo19: SandboxOdoo
+) -> None:
     move = json2(
         "account.move",
         "create",
