@@ -1,4 +1,4 @@
-"""Sandbox Shopify: GraphQL Admin API, bulk operations, signed webhooks, order generator.
+"""Sandbox Shopify: Admin GraphQL API, bulk operations, signed webhooks, orders.
 
 The public names for tests and the `o2c-hub demo` command:
 

@@ -324,13 +324,13 @@ class SubsetError(ValueError):
     """The allowlist names a field the real schema lacks or misses a referenced type."""
 
 
-def subset_sdl(real_sdl: str) -> str:
-    """Return the SDL of the subset of `real_sdl` that `FIELDS` names.
+def subset_sdl(real_sdl: str | GraphQLSchema) -> str:
+    """Return the SDL of the subset of the real schema (SDL text or built) in `FIELDS`.
 
     Raises SubsetError when a listed field does not exist in the real schema or a kept
     field returns an object type that is not listed.
     """
-    real = build_schema(real_sdl)
+    real = build_schema(real_sdl) if isinstance(real_sdl, str) else real_sdl
     kept: dict[str, GraphQLNamedType] = {}
     pending = list(FIELDS)
     while pending:

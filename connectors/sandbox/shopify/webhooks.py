@@ -1,4 +1,4 @@
-"""Sandbox Shopify webhooks: an order's life as deliveries, signed and sent like Shopify.
+"""Sandbox Shopify webhooks: an order's life as deliveries, signed, sent.
 
 `events_for(order)` lists the webhooks an order's life produces, each a (topic, body)
 pair whose body is the order (or refund) at that version. `WebhookSender` POSTs them
@@ -104,7 +104,7 @@ class WebhookSender:
     def delivery(
         self, topic: str, body: dict[str, Any], *, triggered_at: datetime | None = None
     ) -> Delivery:
-        """Return a delivery of `body` under `topic` with fresh webhook and event ids."""
+        """Return a delivery of `body` under `topic`, with new webhook and event ids."""
         return Delivery(
             topic=topic,
             body=json.dumps(body).encode(),
@@ -139,7 +139,7 @@ class WebhookSender:
         }
 
     def post(self, delivery: Delivery) -> int:
-        """POST one attempt; return the HTTP status (0 when the target is unreachable)."""
+        """POST once; return the HTTP status (0 when the target is unreachable)."""
         try:
             response = self.session.post(
                 self.target_url,
