@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.orm import Session
 
 from config.settings import StripeSettings
 from connectors.stripe.client import StripeConnector
@@ -379,8 +380,8 @@ def _due_rows(engine: Engine, key: str, *, now: datetime) -> list[InboxEvent]:
         InboxEvent.status == InboxStatus.PENDING,
         (InboxEvent.next_attempt_at.is_(None)) | (InboxEvent.next_attempt_at <= now),
     )
-    with engine.connect() as conn:
-        return list(conn.execute(query).scalars())
+    with Session(engine) as session:
+        return list(session.execute(query).scalars())
 
 
 def _process_rows(

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from config.settings import ConfigError, load_settings
 from o2c.payments import Payout, fees_by_kind
@@ -33,6 +34,16 @@ ConfigOption = typer.Option(
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 
+@payments_app.callback()
+def payments_group() -> None:
+    """Payments received through Stripe."""
+
+
+@payouts_app.callback()
+def payouts_group() -> None:
+    """Stripe payouts and their breakdown."""
+
+
 def list_payments(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
     """The newest payments, newest first, as JSON-ready dicts."""
     query = (
@@ -41,8 +52,8 @@ def list_payments(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
         .order_by(StripeObjectRecord.created_at.desc(), StripeObjectRecord.id.desc())
         .limit(limit)
     )
-    with engine.connect() as conn:
-        rows = conn.execute(query).scalars().all()
+    with Session(engine) as session:
+        rows = session.execute(query).scalars().all()
     return [_payment_view(row) for row in rows]
 
 
@@ -52,8 +63,8 @@ def find_payout(engine: Engine, payout_id: str) -> dict[str, Any] | None:
         StripeObjectRecord.kind == StripeKind.PAYOUT,
         StripeObjectRecord.external_id == payout_id,
     )
-    with engine.connect() as conn:
-        row = conn.execute(query).scalars().first()
+    with Session(engine) as session:
+        row = session.execute(query).scalars().first()
     return None if row is None else _payout_view(row)
 
 
