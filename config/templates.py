@@ -24,7 +24,7 @@ SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_sandbox"
 class SandboxEndpoints:
     """Where the local simulators listen; None leaves that connector out."""
 
-    shopify_url: str = "http://127.0.0.1:8701"
+    shopify_url: str = f"http://127.0.0.1:8701/shops/{SANDBOX_SHOP_DOMAIN}"
     odoo_url: str | None = "http://127.0.0.1:8702"
     stripe_url: str | None = "http://127.0.0.1:8703"
     hub_port: int = 8000

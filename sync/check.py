@@ -1,9 +1,9 @@
 """`o2c-hub check`: reach every configured system and say, line by line, what works.
 
 Each probe is cheap and read-only: the store answers `select 1`, the queue is opened
-or pinged, each shop answers `shop { name }`, Odoo reports its version and accepts the
-credentials, Stripe lists one event. Problems are returned as results, never raised,
-so one unreachable system does not hide the next.
+or pinged, each shop lists its newest order (token and orders scope), Odoo reports its
+version and accepts the credentials, Stripe lists one event. Problems are returned
+as results, never raised, so one unreachable system does not hide the next.
 """
 
 from __future__ import annotations
@@ -28,7 +28,12 @@ from sync.store.db import is_current, make_engine, ping
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 5.0
-SHOP_QUERY = "query HubCheck { shop { name } }"
+# The cheapest read that proves what the hub needs: the token works AND has the
+# read_orders scope (`shop { name }` would succeed without that scope).
+SHOP_QUERY = (
+    "query HubCheck { orders(first: 1, sortKey: UPDATED_AT, reverse: true) "
+    "{ nodes { id updatedAt } } }"
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ def check_queue(settings: Settings) -> str:
 
 
 def check_shop(shop: ShopSettings) -> str:
-    """Ask the shop's Admin API for its name; raises the connector's errors."""
+    """Read the shop's newest order through its Admin API; raises connector errors."""
     # One attempt, short timeout: a check reports, it does not wait out a backoff.
     client = ShopifyClient(
         domain=shop.domain,
@@ -133,8 +138,11 @@ def check_shop(shop: ShopSettings) -> str:
         max_retries=0,
     )
     data = client.execute(SHOP_QUERY, operation="check")
-    name = (data.get("shop") or {}).get("name")
-    return f"{shop.domain} answers as {name!r} (API {shop.api_version})"
+    nodes = (data.get("orders") or {}).get("nodes") or []
+    newest = (
+        f"newest order updated {nodes[0].get('updatedAt')}" if nodes else "no orders"
+    )
+    return f"{shop.domain} answers, orders readable, {newest} (API {shop.api_version})"
 
 
 def check_odoo(odoo: OdooSettings) -> str:

@@ -22,7 +22,9 @@ def test_sandbox_template_validates_with_its_literal_secrets(tmp_path: Path) -> 
     assert settings.environment == "sandbox"
     assert settings.shops[0].domain == SANDBOX_SHOP_DOMAIN
     assert settings.shops[0].webhook_secret.get_secret_value() == SANDBOX_WEBHOOK_SECRET
-    assert settings.shops[0].base_url == "http://127.0.0.1:8701"
+    assert settings.shops[0].base_url == (
+        f"http://127.0.0.1:8701/shops/{SANDBOX_SHOP_DOMAIN}"
+    )
     assert settings.odoo is not None and settings.odoo.url == "http://127.0.0.1:8702"
     assert settings.stripe is not None
 
