@@ -52,7 +52,7 @@ def read_camt(path: Path) -> Iterator[StatementItem]:
         if name in _BLOCKS and event == "start":
             block, seen_block = _Block(element, path), True
         elif name == "Ntry" and event == "end" and block is not None:
-            yield from block.entry(element)
+            yield from block.entry(x.Node(element))
             x.release(element)
         elif name in _BLOCKS and event == "end" and block is not None:
             yield from block.finish()
@@ -76,13 +76,13 @@ class _Block:
         self.entries = 0
         self.skipped = 0
 
-    def entry(self, element: etree._Element) -> Iterator[StatementItem]:
+    def entry(self, element: x.Node) -> Iterator[StatementItem]:
         """Yield the header (at the first entry), then the entry's lines."""
         self.entries += 1
-        where = f"{self.path.name}: Ntry {self.entries} (line {element.sourceline})"
+        where = f"{self.path.name}: Ntry {self.entries} (line {element.line})"
         if self.factory is None:
-            statement = self._statement(first_entry=element)
-            self.factory = LineFactory(statement, statement_key=self._key(statement))
+            statement, key = self._statement(first_entry=element)
+            self.factory = LineFactory(statement, statement_key=key)
             yield statement
         if not _is_booked(element):
             self.skipped += 1
@@ -91,8 +91,9 @@ class _Block:
 
     def finish(self) -> Iterator[StatementItem]:
         """Yield the header of a block without entries, and log the summary."""
-        if self.factory is None and _has_content(self.element):
-            yield self._statement(first_entry=None)
+        if self.factory is None and x.Node(self.element).first("Bal") is not None:
+            # A block without entries still counts when it reports balances.
+            yield self._statement(first_entry=None)[0]
         logger.debug(
             "camt block read",
             extra={"entries": self.entries, "skipped_not_booked": self.skipped},
@@ -104,37 +105,34 @@ class _Block:
                 self.skipped,
             )
 
-    def _statement(self, *, first_entry: etree._Element | None) -> Statement:
-        where = f"{self.path.name}: {x.local_name(self.element)} line "
-        where += str(self.element.sourceline)
-        account = _account(self.element)
+    def _statement(self, *, first_entry: x.Node | None) -> tuple[Statement, str]:
+        """The block's header, and the key that makes its hashed line ids unique."""
+        block = x.Node(self.element)
+        where = f"{self.path.name}: {x.local_name(self.element)} line {block.line}"
+        account = _account(block)
         if account is None:
             raise PayloadError("statement has no account id (Acct/Id)", where=where)
         currency = (
-            x.text(self.element, "Acct/Ccy")
-            or _first_balance_currency(self.element)
+            block.text("Acct/Ccy")
+            or _first_balance_currency(block)
             or _currency_of(first_entry, "Amt")
         )
         if not currency:
             raise PayloadError("cannot tell the statement's currency", where=where)
-        opening = _balance(self.element, _OPENING, where=where)
-        closing = _balance(self.element, _CLOSING, where=where)
-        return Statement(
+        opening = _balance(block, _OPENING, where=where)
+        closing = _balance(block, _CLOSING, where=where)
+        statement = Statement(
             account=account,
             currency=currency,
-            statement_id=x.text(self.element, "Id"),
+            statement_id=block.text("Id"),
             source_format=self.source_format,
             opening_balance=opening[0] if opening else None,
             opening_date=opening[1] if opening else None,
             closing_balance=closing[0] if closing else None,
             closing_date=closing[1] if closing else None,
         )
-
-    def _key(self, statement: Statement) -> str:
-        sequence = x.text(self.element, "ElctrncSeqNb") or x.text(
-            self.element, "LglSeqNb"
-        )
-        return f"{statement.statement_id or ''}#{sequence or ''}"
+        sequence = block.text("ElctrncSeqNb") or block.text("LglSeqNb")
+        return statement, f"{statement.statement_id or ''}#{sequence or ''}"
 
 
 def _source_format(block: etree._Element) -> str:
@@ -147,27 +145,22 @@ def _source_format(block: etree._Element) -> str:
     return _MESSAGES.get(name, "camt")
 
 
-def _has_content(block: etree._Element) -> bool:
-    """A block without entries still counts when it reports balances."""
-    return x.find(block, "Bal") is not None
-
-
-def _is_booked(entry: etree._Element) -> bool:
+def _is_booked(entry: x.Node) -> bool:
     status = x.text(entry, "Sts/Cd") or x.text(entry, "Sts")
     return (status or "").upper() == "BOOK"
 
 
-def _account(block: etree._Element) -> str | None:
+def _account(block: x.Node) -> str | None:
     return compact(x.text(block, "Acct/Id/IBAN")) or x.text(block, "Acct/Id/Othr/Id")
 
 
-def _currency_of(element: etree._Element | None, path: str) -> str | None:
-    node = x.find(element, path)
+def _currency_of(element: x.Node | None, path: str) -> str | None:
+    node = x.first(element, path)
     return node.get("Ccy") if node is not None else None
 
 
-def _first_balance_currency(block: etree._Element) -> str | None:
-    for balance in x.find_all(block, "Bal"):
+def _first_balance_currency(block: x.Node) -> str | None:
+    for balance in block.all("Bal"):
         currency = _currency_of(balance, "Amt")
         if currency:
             return currency
@@ -175,11 +168,11 @@ def _first_balance_currency(block: etree._Element) -> str | None:
 
 
 def _balance(
-    block: etree._Element, codes: tuple[str, ...], *, where: str
+    block: x.Node, codes: tuple[str, ...], *, where: str
 ) -> tuple[Money, date | None] | None:
     """The first balance of the given type codes (in their order of preference)."""
-    found: dict[str, etree._Element] = {}
-    for balance in x.find_all(block, "Bal"):
+    found: dict[str, x.Node] = {}
+    for balance in block.all("Bal"):
         code = x.text(balance, "Tp/CdOrPrtry/Cd") or x.text(
             balance, "Tp/CdOrPrtry/Prtry"
         )
@@ -191,7 +184,7 @@ def _balance(
     return None
 
 
-def _balance_value(balance: etree._Element, *, where: str) -> tuple[Money, date | None]:
+def _balance_value(balance: x.Node, *, where: str) -> tuple[Money, date | None]:
     money = parse_amount(
         x.text(balance, "Amt"), _currency_of(balance, "Amt"), where=where
     )

@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from lxml import etree
-
 from connectors.bank import safe_xml as x
 from connectors.bank.references import bic_or_none, classify_reference, iban_checked
 from connectors.bank.stream import (
@@ -30,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 def entry_lines(
-    entry: etree._Element, factory: LineFactory, *, where: str
+    entry: x.Node, factory: LineFactory, *, where: str
 ) -> Iterator[StatementLine]:
     """Yield the lines of one booked entry.
 
@@ -43,7 +41,7 @@ def entry_lines(
             f"entry in {amount.currency} on a {currency} statement", where=where
         )
     common = _entry_fields(entry, where=where)
-    details = x.find_all(entry, "NtryDtls/TxDtls")
+    details = x.all_of(entry, "NtryDtls/TxDtls")
     parts = _batch_amounts(details, amount) if len(details) > 1 else None
     if parts is None:
         if len(details) > 1:
@@ -60,8 +58,8 @@ def entry_lines(
         yield _line(factory, common, tx, amount=part, entry=entry, index=index)
 
 
-def _signed(element: etree._Element, *, where: str) -> Money:
-    node = x.find(element, "Amt")
+def _signed(element: x.Node, *, where: str) -> Money:
+    node = x.first(element, "Amt")
     ccy = node.get("Ccy") if node is not None else None
     money = parse_amount(x.text(node), ccy, where=where)
     indicator = x.text(element, "CdtDbtInd")
@@ -70,7 +68,7 @@ def _signed(element: etree._Element, *, where: str) -> Money:
     return -money if indicator == "DBIT" else money
 
 
-def _entry_fields(entry: etree._Element, *, where: str) -> dict[str, Any]:
+def _entry_fields(entry: x.Node, *, where: str) -> dict[str, Any]:
     booked = x.text(entry, "BookgDt/Dt") or x.text(entry, "BookgDt/DtTm")
     value = x.text(entry, "ValDt/Dt") or x.text(entry, "ValDt/DtTm")
     if not booked and not value:
@@ -83,7 +81,7 @@ def _entry_fields(entry: etree._Element, *, where: str) -> dict[str, Any]:
     }
 
 
-def _bank_code(element: etree._Element | None) -> str | None:
+def _bank_code(element: x.Node | None) -> str | None:
     domain = x.text(element, "BkTxCd/Domn/Cd")
     if domain:
         family = x.text(element, "BkTxCd/Domn/Fmly/Cd") or ""
@@ -92,19 +90,17 @@ def _bank_code(element: etree._Element | None) -> str | None:
     return x.text(element, "BkTxCd/Prtry/Cd")
 
 
-def _batch_amounts(
-    details: list[etree._Element], entry_amount: Money
-) -> list[Money] | None:
+def _batch_amounts(details: list[x.Node], entry_amount: Money) -> list[Money] | None:
     """Each transaction's signed amount, or None when they do not sum to the entry."""
     parts = []
     for tx in details:
-        node = x.find(tx, "Amt")
+        node = x.first(tx, "Amt")
         if node is None:
-            node = x.find(tx, "AmtDtls/TxAmt/Amt")
+            node = x.first(tx, "AmtDtls/TxAmt/Amt")
         if node is None or node.get("Ccy") != entry_amount.currency:
             return None
         try:
-            amount = Decimal((node.text or "").strip())
+            amount = Decimal(node.text() or "")
         except InvalidOperation:
             return None
         indicator = x.text(tx, "CdtDbtInd")
@@ -120,10 +116,10 @@ def _batch_amounts(
 def _line(
     factory: LineFactory,
     common: dict[str, Any],
-    tx: etree._Element | None,
+    tx: x.Node | None,
     *,
     amount: Money,
-    entry: etree._Element,
+    entry: x.Node,
     index: int | None,
 ) -> StatementLine:
     """Build one line from the entry and (when present) one transaction detail."""
@@ -154,14 +150,14 @@ def _line(
 
 
 def _original_amount(
-    tx: etree._Element | None, entry: etree._Element | None, amount: Money
+    tx: x.Node | None, entry: x.Node | None, amount: Money
 ) -> tuple[Money | None, Decimal | None]:
     """The instructed amount when it differs from the booked one, and the rate.
 
     A transaction's own `Amt` counts too (when in another currency), except a
     zero one: some banks send `0` there (seen: 0 SEK inside an 8.85 EUR entry).
     """
-    places: list[tuple[etree._Element | None, str]] = [
+    places: list[tuple[x.Node | None, str]] = [
         (tx, "AmtDtls/InstdAmt"),
         (tx, "AmtDtls/TxAmt"),
         (tx, ""),
@@ -174,7 +170,7 @@ def _original_amount(
             continue
         prefix = f"{path}/" if path else ""
         rate = rate or _decimal(x.text(element, f"{prefix}CcyXchg/XchgRate"))
-        money = _money_or_none(x.find(element, f"{prefix}Amt"))
+        money = _money_or_none(x.first(element, f"{prefix}Amt"))
         if money is None or money.amount == 0:
             continue
         if money.currency != amount.currency or money.amount != abs(amount.amount):
@@ -182,14 +178,14 @@ def _original_amount(
     return None, rate
 
 
-def _money_or_none(node: etree._Element | None) -> Money | None:
+def _money_or_none(node: x.Node | None) -> Money | None:
     if node is None or not node.get("Ccy"):
         return None
-    value = _decimal(node.text)
+    value = _decimal(node.text())
     if value is None:
         return None
     try:
-        return Money(amount=value, currency=node.get("Ccy", ""))
+        return Money(amount=value, currency=node.get("Ccy") or "")
     except ValueError:
         return None
 
@@ -204,15 +200,14 @@ def _decimal(text: str | None) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _charges(element: etree._Element | None) -> Money | None:
+def _charges(element: x.Node | None) -> Money | None:
     """Total charges: v04+ `Chrgs/Rcrd/Amt` or `TtlChrgsAndTaxAmt`, v02 `Chrgs/Amt`."""
-    total = _money_or_none(x.find(element, "Chrgs/TtlChrgsAndTaxAmt"))
+    total = _money_or_none(x.first(element, "Chrgs/TtlChrgsAndTaxAmt"))
     if total is not None:
         return total
     records = [
         _money_or_none(node)
-        for node in x.find_all(element, "Chrgs/Rcrd/Amt")
-        + x.find_all(element, "Chrgs/Amt")
+        for node in x.all_of(element, "Chrgs/Rcrd/Amt") + x.all_of(element, "Chrgs/Amt")
     ]
     found = [money for money in records if money is not None]
     if not found:
@@ -221,8 +216,8 @@ def _charges(element: etree._Element | None) -> Money | None:
     return Money.total(same, found[0].currency)
 
 
-def _creditor_reference(tx: etree._Element | None) -> StructuredReference | None:
-    for info in x.find_all(tx, "RmtInf/Strd/CdtrRefInf"):
+def _creditor_reference(tx: x.Node | None) -> StructuredReference | None:
+    for info in x.all_of(tx, "RmtInf/Strd/CdtrRefInf"):
         reference = x.text(info, "Ref")
         if not reference:
             continue
@@ -235,13 +230,13 @@ def _creditor_reference(tx: etree._Element | None) -> StructuredReference | None
     return None
 
 
-def _remittance(tx: etree._Element | None, entry: etree._Element) -> str | None:
+def _remittance(tx: x.Node | None, entry: x.Node) -> str | None:
     """Unstructured remittance joined across its parts, else the additional info."""
-    parts = [x.text(node) for node in x.find_all(tx, "RmtInf/Ustrd")]
+    parts = [x.text(node) for node in x.all_of(tx, "RmtInf/Ustrd")]
     text = " ".join(part for part in parts if part)
     if text:
         return text
-    extra = [x.text(node) for node in x.find_all(tx, "RmtInf/Strd/AddtlRmtInf")]
+    extra = [x.text(node) for node in x.all_of(tx, "RmtInf/Strd/AddtlRmtInf")]
     return (
         " ".join(part for part in extra if part)
         or x.text(tx, "AddtlTxInf")
@@ -249,7 +244,7 @@ def _remittance(tx: etree._Element | None, entry: etree._Element) -> str | None:
     )
 
 
-def _counterparty(tx: etree._Element | None, *, credit: bool) -> dict[str, Any]:
+def _counterparty(tx: x.Node | None, *, credit: bool) -> dict[str, Any]:
     """The other party: the debtor of money in, the creditor of money out."""
     sides = ("Dbtr", "Cdtr") if credit else ("Cdtr", "Dbtr")
     for side in sides:

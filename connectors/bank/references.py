@@ -8,6 +8,7 @@ check digit: it is kept as text and flagged, because the payer may still mean it
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -34,6 +35,7 @@ def compact(text: str | None) -> str | None:
     return value or None
 
 
+@lru_cache(maxsize=4096)
 def iban_checked(text: str | None) -> tuple[str | None, bool | None]:
     """Return the compacted IBAN and whether it is valid (None when absent).
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import deque
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -110,32 +110,80 @@ def namespace(element: etree._Element) -> str:
     return tag[1:].partition("}")[0] if isinstance(tag, str) and tag[0] == "{" else ""
 
 
-@lru_cache(maxsize=512)
-def _any_ns(path: str) -> str:
-    return "/".join(f"{{*}}{step}" for step in path.split("/"))
+class Node:
+    """An element with lookups by slash-separated local-name paths.
+
+    The subtree is indexed once, on the first lookup: every later lookup is a
+    dictionary read, whatever namespace (or none) the file used.
+    """
+
+    __slots__ = ("_paths", "element")
+
+    def __init__(self, element: etree._Element) -> None:
+        self.element = element
+        self._paths: dict[str, list[etree._Element]] | None = None
+
+    def _index(self) -> dict[str, list[etree._Element]]:
+        if self._paths is None:
+            paths: dict[str, list[etree._Element]] = {}
+            # Breadth first: elements at one path are met in document order.
+            pending = deque([(self.element, "")])
+            while pending:
+                parent, prefix = pending.popleft()
+                for child in parent:
+                    tag = child.tag
+                    if not isinstance(tag, str):
+                        continue
+                    path = prefix + tag.rpartition("}")[2]
+                    paths.setdefault(path, []).append(child)
+                    pending.append((child, path + "/"))
+            self._paths = paths
+        return self._paths
+
+    def first(self, path: str) -> Node | None:
+        """The first element at the path, or None."""
+        found = self._index().get(path)
+        return Node(found[0]) if found else None
+
+    def all(self, path: str) -> list[Node]:
+        """Every element at the path, in document order."""
+        return [Node(element) for element in self._index().get(path, [])]
+
+    def text(self, path: str | None = None) -> str | None:
+        """The stripped text at the path (or of this element); None when empty."""
+        if path is None:
+            raw = self.element.text
+        else:
+            found = self._index().get(path)
+            raw = found[0].text if found else None
+        value = raw.strip() if raw else ""
+        return value or None
+
+    def get(self, attribute: str) -> str | None:
+        """The attribute's value, or None."""
+        value = self.element.get(attribute)
+        return str(value) if value is not None else None
+
+    @property
+    def line(self) -> int | None:
+        """The element's line in the file."""
+        line = self.element.sourceline
+        return int(line) if line is not None else None
 
 
-def find(element: etree._Element | None, path: str) -> etree._Element | None:
-    """The first descendant at the slash-separated local-name path, or None."""
-    if element is None:
-        return None
-    return element.find(_any_ns(path))
+def first(node: Node | None, path: str) -> Node | None:
+    """`node.first(path)`, or None when there is no node."""
+    return None if node is None else node.first(path)
 
 
-def find_all(element: etree._Element | None, path: str) -> list[etree._Element]:
-    """Every descendant at the slash-separated local-name path."""
-    if element is None:
-        return []
-    return list(element.iterfind(_any_ns(path)))
+def all_of(node: Node | None, path: str) -> list[Node]:
+    """`node.all(path)`, or an empty list when there is no node."""
+    return [] if node is None else node.all(path)
 
 
-def text(element: etree._Element | None, path: str | None = None) -> str | None:
-    """The stripped text at the path (or of the element); None when empty."""
-    node = element if path is None else find(element, path)
-    if node is None or node.text is None:
-        return None
-    value = node.text.strip()
-    return value or None
+def text(node: Node | None, path: str | None = None) -> str | None:
+    """`node.text(path)`, or None when there is no node."""
+    return None if node is None else node.text(path)
 
 
 def release(element: etree._Element) -> None:
