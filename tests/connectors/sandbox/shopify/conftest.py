@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.sandbox.shopify import SandboxOrder, SandboxShopify, generate_orders
+from connectors.sandbox.shopify.server import Shop
 
 SHOP = "sandbox-test.myshopify.com"
 TOKEN = "shpat_sandbox_test_token"
@@ -26,3 +27,9 @@ def sandbox(orders: list[SandboxOrder]) -> Iterator[SandboxShopify]:
         server.add_shop(SHOP, TOKEN, SECRET)
         server.add_orders(SHOP, orders)
         yield server
+
+
+@pytest.fixture
+def shop(sandbox: SandboxShopify) -> Shop:
+    """The sandbox's one shop: its domain, access token and webhook secret."""
+    return sandbox.shops[SHOP]

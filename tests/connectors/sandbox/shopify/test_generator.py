@@ -1,4 +1,4 @@
-"""The sandbox order generator: exact arithmetic in both currencies, variety, versions."""
+"""The sandbox order generator: exact money in two currencies, variety, versions."""
 
 from __future__ import annotations
 
