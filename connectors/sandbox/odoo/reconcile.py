@@ -72,7 +72,7 @@ def _match(env: Env, debit: Row, credit: Row) -> int:
     amount_currency = min(_residual(debit), -_residual(credit))
     debit_company = _company_part(debit, amount_currency)
     credit_company = _company_part(credit, -amount_currency)
-    amount = min(debit_company, -credit_company)
+    amount = min(debit_company, credit_company)
     for row, cur, comp in (
         (debit, -amount_currency, -amount),
         (credit, amount_currency, amount),
