@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from config.settings import Settings
 from sync.inbox import store_delivery
+from sync.jobs.backfill import backfill_orders
 from sync.orders_repo import get_order
 from sync.runtime import Hub
 from sync.store.models import InboxStatus, OrderRecord
@@ -39,14 +40,29 @@ def _order_count(engine: Engine) -> int:
 def test_backfill_stores_every_order_and_reports_progress_per_batch(
     hub: Hub, source: FakeSource
 ) -> None:
-    source.nodes = [graphql_node(n) for n in range(1, 2501)]
+    source.nodes = [graphql_node(n) for n in range(1, 26)]
     progress: list[int] = []
 
-    stored = hub.backfill(SHOP, None, progress.append)
+    result = backfill_orders(
+        hub.engine,
+        hub.settings.shop(SHOP),
+        source,
+        since=None,
+        clock=hub.clock,
+        on_progress=progress.append,
+        batch_size=10,
+    )
 
-    assert stored == 2500
-    assert progress == [1000, 2000, 2500]
-    assert _order_count(hub.engine) == 2500
+    assert (result.stored, result.parked) == (25, 0)
+    assert progress == [10, 20, 25]
+    assert _order_count(hub.engine) == 25
+
+
+def test_hub_backfill_returns_the_orders_stored(hub: Hub, source: FakeSource) -> None:
+    source.nodes = [graphql_node(n) for n in range(1, 4)]
+    progress: list[int] = []
+    assert hub.backfill(SHOP, None, progress.append) == 3
+    assert progress == [3]
 
 
 def test_backfill_twice_stores_each_order_once(hub: Hub, source: FakeSource) -> None:
