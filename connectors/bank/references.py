@@ -19,6 +19,8 @@ from stdnum.ch import esr
 from o2c.statements import ReferenceKind, StructuredReference
 
 _SPACES = re.compile(r"\s+")
+# Well-formed BICs that mean "none": NOTPROVIDED would pass as a Romanian bank.
+_BIC_PLACEHOLDERS = {"NOTPROVIDED", "NOTAVAILABLE", "NOTAVAIL"}
 _IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
 _RF_IN_TEXT = re.compile(r"\bRF\d{2}(?:\s?[0-9A-Z]{1,4}){1,6}\b")
 _OGM_IN_TEXT = re.compile(r"(?:\+\+\+|\*\*\*)\s*\d{3}/\d{4}/\d{5}\s*(?:\+\+\+|\*\*\*)")
@@ -66,7 +68,7 @@ def bic_or_none(text: str | None) -> str | None:
     those are not a BIC and must not be matched against one.
     """
     value = compact(text)
-    if value is None:
+    if value is None or value in _BIC_PLACEHOLDERS:
         return None
     try:
         return str(BIC(value))

@@ -98,9 +98,7 @@ def test_triodos_gt_subfields_read_like_german_ones() -> None:
 
 
 def test_abn_amro_free_text_gives_giro_party_and_payment_reference() -> None:
-    statements = parse_statement_file(
-        local_fixture("mt940_nl_abnamro_freetext86.sta")
-    )
+    statements = parse_statement_file(local_fixture("mt940_nl_abnamro_freetext86.sta"))
 
     assert len(statements) == 2
     line = statements[0].lines[0]
