@@ -21,7 +21,6 @@ import logging
 import os
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -107,6 +106,8 @@ class BulkRunner:
     _operations: dict[str, Operation] = field(default_factory=dict)
     _files: dict[str, Path] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _workers: list[threading.Thread] = field(default_factory=list)
+    _closing: threading.Event = field(default_factory=threading.Event)
 
     def run(self, query: str, group_objects: bool) -> Source:
         """Start an operation; return the `BulkOperationRunQueryPayload` source."""
@@ -129,8 +130,15 @@ class BulkRunner:
         worker = threading.Thread(
             target=self._work, args=(operation, plan), daemon=True, name="sandbox-bulk"
         )
+        self._workers.append(worker)
         worker.start()
         return _payload(operation.source(), None, None)
+
+    def close(self) -> None:
+        """Cancel running operations and wait for their workers to stop."""
+        self._closing.set()
+        for worker in self._workers:
+            worker.join(timeout=10)
 
     def get(self, gid: str) -> Source | None:
         """Return the operation with this id, or None."""
@@ -150,7 +158,7 @@ class BulkRunner:
     def _work(self, operation: Operation, plan: _Plan) -> None:
         operation.status = "RUNNING"
         if self.delay_seconds:
-            time.sleep(self.delay_seconds)
+            self._closing.wait(self.delay_seconds)
         handle, name = tempfile.mkstemp(
             prefix="bulk-", suffix=".jsonl", dir=self.directory
         )
@@ -160,6 +168,9 @@ class BulkRunner:
         except Exception:  # the worker records any failure on the operation
             logger.exception("sandbox bulk operation %s failed", operation.id)
             operation.status, operation.error_code = "FAILED", "INTERNAL_SERVER_ERROR"
+            return
+        if self._closing.is_set():
+            operation.status = "CANCELED"
             return
         path = Path(name)
         operation.path, operation.file_size = path, path.stat().st_size
@@ -173,6 +184,8 @@ class BulkRunner:
     def _write(self, operation: Operation, plan: _Plan, out: IO[str]) -> None:
         result, _ = page_orders(self.orders(), plan.arguments, required=False)
         for order in result["nodes"]:
+            if self._closing.is_set():
+                return
             operation.root_object_count += 1
             operation.object_count += _emit(
                 order_source(order), plan.selection, plan.node_type, None, out

@@ -128,6 +128,8 @@ class SandboxShopify:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        for shop in self.shops.values():
+            shop.bulk.close()
         shutil.rmtree(self._files, ignore_errors=True)
 
     def __enter__(self) -> SandboxShopify:
