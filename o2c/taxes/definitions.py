@@ -71,7 +71,8 @@ class RoundingConfig(BaseModel):
     `price_digits` is Odoo's "Product Price" decimal precision (the digits kept on
     `price_unit`), `discount_digits` the "Discount" precision, `quantity_digits` the
     "Product Unit of Measure" precision. `fixed_tax_follows_price_sign` is the
-    Odoo 19 rule that makes a fixed tax negative on a negative price.
+    Odoo 19 rule that makes a fixed tax negative on a negative price;
+    `legacy_version` picks Odoo 16's or 17's variant of the legacy engine.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -83,6 +84,7 @@ class RoundingConfig(BaseModel):
     quantity_digits: int = Field(2, ge=0, le=10)
     global_untaxed: GlobalUntaxed = "excluded"
     fixed_tax_follows_price_sign: bool = False
+    legacy_version: int = Field(17, ge=16, le=17)
 
     @classmethod
     def for_odoo(
@@ -109,6 +111,7 @@ class RoundingConfig(BaseModel):
             rounding=rounding,
             global_untaxed=global_untaxed,
             fixed_tax_follows_price_sign=version >= 19,
+            legacy_version=min(max(version, 16), 17),
             **precisions,
         )
 

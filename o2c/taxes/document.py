@@ -66,6 +66,7 @@ def line_taxes(line: DocumentLine, config: RoundingConfig, digits: int) -> LineT
             quantity=line.quantity,
             digits=digits,
             per_line=config.per_line,
+            version=config.legacy_version,
         )
     return modern_line_taxes(
         line.taxes,

@@ -3,14 +3,20 @@
 It differs from the modern engine in ways that change cents:
 - the base `price * quantity` is rounded to the currency in both rounding modes, and
   the untaxed total is rounded too, even in round_globally;
-- taxes are ordered by sequence only (ties keep their given order) and duplicates
-  inside groups are kept;
+- taxes are sorted on sequence alone, but a line's taxes (and a group's children)
+  come from the database already in `account.tax` order (sequence, id), so the
+  order is (sequence, id) in practice; duplicates inside groups are kept;
 - a run of price-included taxes stores the gross price as a checkpoint and the
   last tax of the run takes what is left (52.50 at 12% included gives 46.88 + 5.62,
   where the modern engine gives 46.87 + 5.63);
 - in round_globally each tax is rounded to the currency's decimals plus five, which
   is nearly raw; the document rounds the sums per tax afterwards.
 A negative base is computed as a positive one and every result negated at the end.
+
+Odoo 16 and 17 differ in the backward pass: 16 starts a new run at every tax that
+includes its amount in the base and adds up price-included fixed taxes; 17 starts a
+new run only when the tax after it accepts base changes, and keeps the last fixed
+tax of a run (it assigns where 16 adds). `version` selects the behaviour.
 """
 
 from __future__ import annotations
@@ -28,10 +34,13 @@ GLOBAL_EXTRA_DIGITS = 5
 
 
 def flatten_legacy(taxes: Sequence[TaxDefinition]) -> list[TaxDefinition]:
-    """Return the leaf taxes in Odoo 16/17 order: a stable sort on sequence alone,
-    groups expanded recursively in place, duplicates kept."""
+    """Return the leaf taxes in Odoo 16/17 order, groups expanded in place.
+
+    The order is (sequence, id): records arrive in that order and the sort on
+    sequence is stable. Duplicates are kept.
+    """
     ordered: list[TaxDefinition] = []
-    for tax in sorted(taxes, key=lambda item: item.sequence):
+    for tax in sorted(taxes, key=lambda item: (item.sequence, item.id)):
         if tax.children:
             ordered.extend(flatten_legacy(tax.children))
         else:
@@ -46,6 +55,11 @@ class _Included:
     percent: Decimal = _ZERO
     division: Decimal = _ZERO
     fixed: Decimal = _ZERO
+
+    def add_fixed(self, amount: Decimal, version: int) -> None:
+        # Odoo 17 assigns where 16 adds: a second fixed tax in a run replaces the
+        # first.
+        self.fixed = amount if version >= 17 else self.fixed + amount
 
     def strip(self, gross: Decimal) -> Decimal:
         """Remove the gathered taxes from a gross amount and start a new run."""
@@ -78,6 +92,7 @@ def legacy_line_taxes(
     quantity: Decimal,
     digits: int,
     per_line: bool,
+    version: int = 17,
 ) -> LineTaxes:
     """Compute one line's taxes the way Odoo 16/17's `compute_all` does.
 
@@ -91,7 +106,9 @@ def legacy_line_taxes(
     sign = -1 if gross < 0 else 1
     gross = abs(gross)
 
-    checkpoints, stripped = _strip_included(ordered, gross, quantity)
+    checkpoints, stripped = _strip_included(
+        ordered, gross, quantity=quantity, version=version
+    )
     total_excluded = round_to(stripped, digits)
     state = _Forward(
         base=total_excluded, total_excluded=total_excluded, checkpoints=checkpoints
@@ -111,7 +128,11 @@ def legacy_line_taxes(
 
 
 def _strip_included(
-    ordered: list[TaxDefinition], gross: Decimal, quantity: Decimal
+    ordered: list[TaxDefinition],
+    gross: Decimal,
+    *,
+    quantity: Decimal,
+    version: int,
 ) -> tuple[dict[int, Decimal], Decimal]:
     """Walk backwards removing price-included taxes; return checkpoints and the net.
 
@@ -126,7 +147,7 @@ def _strip_included(
     next_is_base_affected = True
     for index in reversed(range(len(ordered))):
         tax = ordered[index]
-        if tax.include_base_amount and next_is_base_affected:
+        if tax.include_base_amount and (next_is_base_affected or version < 17):
             base = included.strip(base)
             store_checkpoint = True
         if tax.price_include:
@@ -135,9 +156,7 @@ def _strip_included(
             elif tax.amount_type == "division":
                 included.division += tax.amount
             else:
-                # Odoo 16/17 assign rather than add: a second fixed tax in the
-                # same run replaces the first.
-                included.fixed = abs(quantity) * tax.amount
+                included.add_fixed(abs(quantity) * tax.amount, version)
             if store_checkpoint and tax.amount:
                 checkpoints[index] = base
                 store_checkpoint = False

@@ -231,13 +231,13 @@ def test_modern_orders_by_sequence_then_id_and_drops_duplicates() -> None:
     assert [t.id for t in flatten_modern([a, group, b])] == [2, 1, 3]
 
 
-def test_legacy_orders_by_sequence_only_and_keeps_duplicates() -> None:
+def test_legacy_orders_by_sequence_then_id_and_keeps_duplicates() -> None:
     a, b, c = percent(3, "1", sequence=5), percent(1, "2", sequence=5), percent(2, "3")
     group = TaxDefinition(
         id=9, name="g", amount_type="group", sequence=4, children=(c, b)
     )
 
-    assert [t.id for t in flatten_legacy([a, group, b])] == [2, 1, 3, 1]
+    assert [t.id for t in flatten_legacy([a, group, b])] == [2, 1, 1, 3]
 
 
 def test_batches_join_like_taxes_and_split_on_base_inclusion() -> None:
@@ -545,3 +545,45 @@ def test_global_rounding_tax_is_the_rounded_sum_of_raw_line_taxes(
 
     assert totals.tax == round_to(raw * D(rate) / 100, 2)
     assert abs(totals.tax - per_line.tax) <= D("0.01") * len(prices)
+
+
+def test_legacy_16_and_17_differ_when_the_next_tax_refuses_base_changes() -> None:
+    taxes = (
+        percent(1, "5.5", price_include=True, include_base_amount=True),
+        percent(2, "12", price_include=True, is_base_affected=False, sequence=2),
+    )
+
+    def run(version: int) -> tuple[Decimal, Decimal]:
+        line = legacy_line_taxes(
+            taxes,
+            price_unit=D("0.30"),
+            quantity=D(1),
+            digits=2,
+            per_line=True,
+            version=version,
+        )
+        return line.total_excluded, line.total_included
+
+    # 16 strips 12% first, then 5.5%; 17 strips both in one run (divisor 1.175).
+    assert run(16) == (D("0.25"), D("0.30"))
+    assert run(17) == (D("0.26"), D("0.29"))
+
+
+def test_legacy_16_adds_included_fixed_taxes_where_17_keeps_the_last() -> None:
+    taxes = (
+        fixed(1, "1", price_include=True),
+        fixed(2, "2", price_include=True, sequence=2),
+    )
+
+    def untaxed(version: int) -> Decimal:
+        return legacy_line_taxes(
+            taxes,
+            price_unit=D(10),
+            quantity=D(1),
+            digits=2,
+            per_line=True,
+            version=version,
+        ).total_excluded
+
+    assert untaxed(16) == D(7)
+    assert untaxed(17) == D(9)
