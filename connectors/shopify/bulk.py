@@ -12,11 +12,11 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from connectors.shopify.client import SYSTEM, ShopifyClient
 from connectors.shopify.orders import fetch_order_details
+from connectors.shopify.payload import loads
 from connectors.shopify.queries import (
     BULK_OPERATION,
     BULK_RUN_QUERY,
@@ -92,9 +92,9 @@ def bulk_lines_of(node: dict[str, Any]) -> Iterator[str]:
 
 def _decode_line(raw: bytes | str, number: int) -> dict[str, Any]:
     try:
-        item = json.loads(raw, parse_float=Decimal)
-    except (ValueError, RecursionError) as exc:
-        raise PayloadError(f"not JSON: {exc}", where=f"line {number}") from exc
+        item = loads(raw)
+    except PayloadError as exc:
+        raise PayloadError(str(exc), where=f"line {number}") from exc
     if not isinstance(item, dict):
         raise PayloadError("not a JSON object", where=f"line {number}")
     return item

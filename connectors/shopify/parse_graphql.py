@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connectors.shopify.payload import Obj, lower_or_none, same_currency, to_money
+from connectors.shopify.payload import Obj, lower_or_none, money_bag, same_currency
 from o2c.errors import PayloadError
 from o2c.money import MoneyBag
 from o2c.orders import (
@@ -112,14 +112,11 @@ def _index(o: Obj) -> int:
 
 def _bag(o: Obj, key: str, cur: Currencies) -> MoneyBag:
     bag = o.obj(key)
-    shop, shown = bag.obj("shopMoney"), bag.obj("presentmentMoney")
-    money = MoneyBag(
-        shop=to_money(shop.raw("amount"), shop.raw("currencyCode"), shop.path),
-        presentment=to_money(
-            shown.raw("amount"), shown.raw("currencyCode"), shown.path
-        ),
+    money = money_bag(
+        bag.obj("shopMoney").money("currencyCode"),
+        bag.obj("presentmentMoney").money("currencyCode"),
     )
-    return same_currency(money, cur, bag.path)
+    return same_currency(money, cur, bag)
 
 
 def _opt_bag(o: Obj, key: str, cur: Currencies) -> MoneyBag | None:
@@ -290,13 +287,12 @@ def _transaction(o: Obj, cur: Currencies) -> Transaction:
         raise PayloadError(
             f"unknown transaction kind {kind!r}", where=o.at("kind")
         ) from None
-    shown = o.obj("amountSet").obj("presentmentMoney")
     return Transaction(
         external_id=o.gid("id", "OrderTransaction"),
         gateway=o.opt_str("gateway") or "",
         kind=parsed_kind,
         status=o.string("status").lower(),
-        amount=to_money(shown.raw("amount"), shown.raw("currencyCode"), shown.path),
+        amount=o.obj("amountSet").obj("presentmentMoney").money("currencyCode"),
         created_at=o.opt_timestamp("createdAt"),
         parent_id=_ref(o, "parentTransaction", "OrderTransaction"),
         authorization=o.text("authorizationCode"),

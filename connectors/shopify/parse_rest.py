@@ -14,6 +14,7 @@ from decimal import Decimal
 from connectors.shopify.payload import (
     Obj,
     lower_or_none,
+    money_bag,
     same_currency,
     to_amount,
     to_money,
@@ -124,20 +125,18 @@ def _bag(o: Obj, set_key: str, scalar_key: str | None, cur: Currencies) -> Money
     if o.has(set_key):
         return _bag_of(o.obj(set_key), cur)
     if scalar_key is not None and o.has(scalar_key) and cur[0] == cur[1]:
-        return MoneyBag.single(to_money(o.raw(scalar_key), cur[0], o.at(scalar_key)))
+        amount = to_money(o.raw(scalar_key), cur[0], o.at(scalar_key))
+        return money_bag(amount, amount)
     raise PayloadError("missing money bag", where=o.at(set_key))
 
 
 def _bag_of(bag: Obj, cur: Currencies) -> MoneyBag:
     """Read an object holding `shop_money` and `presentment_money`."""
-    shop, shown = bag.obj("shop_money"), bag.obj("presentment_money")
-    money = MoneyBag(
-        shop=to_money(shop.raw("amount"), shop.raw("currency_code"), shop.path),
-        presentment=to_money(
-            shown.raw("amount"), shown.raw("currency_code"), shown.path
-        ),
+    money = money_bag(
+        bag.obj("shop_money").money("currency_code"),
+        bag.obj("presentment_money").money("currency_code"),
     )
-    return same_currency(money, cur, bag.path)
+    return same_currency(money, cur, bag)
 
 
 def _sum(bags: list[MoneyBag], cur: Currencies) -> MoneyBag:

@@ -27,7 +27,8 @@ def loads(body: bytes | str) -> Any:
     UTF-8, nesting too deep to decode).
     """
     try:
-        return json.loads(body, parse_float=Decimal, parse_constant=_no_constant)
+        text = body.decode("utf-8") if isinstance(body, bytes | bytearray) else body
+        return _DECODER.decode(text)
     except PayloadError:
         raise
     except (ValueError, RecursionError) as exc:
@@ -36,6 +37,10 @@ def loads(body: bytes | str) -> Any:
 
 def _no_constant(name: str) -> Any:
     raise PayloadError(f"JSON constant {name} is not allowed")
+
+
+# One decoder for every call: building one per call costs as much as a small body.
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
 
 
 def kind_of(value: object) -> str:
@@ -86,24 +91,79 @@ def to_money(amount: object, currency: object, where: str) -> Money:
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
         raise PayloadError(f"not a currency code: {currency!s:.40}", where=where)
     code = currency.upper()
-    exact = value.quantize(quantum(code))
+    exact = value.quantize(_quantum(code))
     return Money(amount=exact if exact == value else value, currency=code)
 
 
+def _quantum(code: str) -> Decimal:
+    step = _QUANTA.get(code)
+    return step if step is not None else _QUANTA.setdefault(code, quantum(code))
+
+
+def money_bag(shop: Money, presentment: Money) -> MoneyBag:
+    """Return a MoneyBag of two Money values built by `to_money`."""
+    return MoneyBag(shop=shop, presentment=presentment)
+
+
+_QUANTA: dict[str, Decimal] = {}
+# Money is immutable and shops repeat amounts (prices, zeros): reuse what was read.
+_MONEY_SEEN: dict[tuple[str, str], Money] = {}
+_MONEY_SEEN_MAX = 20_000
+Key = str | int | tuple[str, int] | None
+
+
+def _join(parent: Obj | None, key: Key) -> str:
+    """Build a field's path (`refunds[0].transactions`) only when a message needs it."""
+    base = parent.path if parent is not None else ""
+    if key is None:
+        return base
+    if isinstance(key, tuple):
+        name = f"{key[0]}[{key[1]}]"
+        return f"{base}.{name}" if base else name
+    if isinstance(key, int):
+        return f"{base}[{key}]"
+    return f"{base}.{key}" if base else key
+
+
 class Obj:
-    """One JSON object and its path from the body's root."""
+    """One JSON object and where it sits in the body (its path, built on demand)."""
 
-    __slots__ = ("data", "path")
+    __slots__ = ("_key", "_parent", "data")
 
-    def __init__(self, data: object, path: str = "") -> None:
+    def __init__(
+        self, data: object, parent: Obj | None = None, key: Key = None
+    ) -> None:
         if not isinstance(data, dict):
-            raise PayloadError(f"expected an object, got {kind_of(data)}", where=path)
+            where = _join(parent, key)
+            raise PayloadError(f"expected an object, got {kind_of(data)}", where=where)
         self.data: dict[str, Any] = data
-        self.path = path
+        self._parent = parent
+        self._key = key
+
+    @property
+    def path(self) -> str:
+        """The object's path from the body's root (empty for the root)."""
+        return _join(self._parent, self._key)
 
     def at(self, key: str) -> str:
         """Return the path of a field of this object."""
-        return f"{self.path}.{key}" if self.path else key
+        return _join(self, key)
+
+    def money(self, currency_key: str) -> Money:
+        """Return Money from this object's `amount` and its currency field."""
+        data = self.data
+        amount, currency = data.get("amount"), data.get(currency_key)
+        if type(amount) is str and type(currency) is str:
+            known = _MONEY_SEEN.get((amount, currency))
+            if known is not None:
+                return known
+            # Anything wrong raises below, naming the field.
+            money = to_money(amount, currency, self.path)
+            if len(_MONEY_SEEN) >= _MONEY_SEEN_MAX:
+                _MONEY_SEEN.clear()
+            _MONEY_SEEN[amount, currency] = money
+            return money
+        return to_money(self.raw("amount"), self.raw(currency_key), self.path)
 
     def has(self, key: str) -> bool:
         """True when the field is present and not null."""
@@ -200,11 +260,11 @@ class Obj:
 
     def obj(self, key: str) -> Obj:
         """Return a required, non-null object field."""
-        return Obj(self.raw(key), self.at(key))
+        return Obj(self.raw(key), self, key)
 
     def opt_obj(self, key: str) -> Obj | None:
         value = self.data.get(key)
-        return None if value is None else Obj(value, self.at(key))
+        return None if value is None else Obj(value, self, key)
 
     def objs(self, key: str) -> list[Obj]:
         """Return a required array of objects."""
@@ -213,8 +273,7 @@ class Obj:
             raise PayloadError(
                 f"expected an array, got {kind_of(value)}", where=self.at(key)
             )
-        where = self.at(key)
-        return [Obj(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        return [Obj(item, self, (key, i)) for i, item in enumerate(value)]
 
     def opt_objs(self, key: str) -> list[Obj]:
         """Return an array of objects; absent or null gives an empty list."""
@@ -257,15 +316,15 @@ class Obj:
         return shopify_gid(kind, self.numeric_id(id_key))
 
 
-def same_currency(bag: MoneyBag, currencies: tuple[str, str], where: str) -> MoneyBag:
+def same_currency(bag: MoneyBag, currencies: tuple[str, str], where: Obj) -> MoneyBag:
     """Check a bag's sides are in the order's shop and presentment currencies."""
-    if (bag.shop.currency, bag.presentment.currency) != currencies:
-        raise PayloadError(
-            f"money in {bag.shop.currency}/{bag.presentment.currency}, order is in "
-            f"{currencies[0]}/{currencies[1]}",
-            where=where,
-        )
-    return bag
+    if bag.shop.currency == currencies[0] and bag.presentment.currency == currencies[1]:
+        return bag
+    raise PayloadError(
+        f"money in {bag.shop.currency}/{bag.presentment.currency}, order is in "
+        f"{currencies[0]}/{currencies[1]}",
+        where=where.path,
+    )
 
 
 def lower_or_none(value: str | None) -> str | None:
