@@ -163,6 +163,7 @@ def release_key(order: Order, reasons: tuple[str, ...]) -> str:
 
 
 def fulfillment_key(order: Order) -> str:
+    """Key of the fulfillment hand-off: one per order."""
     return hub_key("fulfillment", order.source, order_ident(order))
 
 

@@ -45,7 +45,7 @@ from o2c.invoices import (
     tip_parts,
 )
 from o2c.money import Money, MoneyBag
-from o2c.orders import Order, Refund, TransactionKind
+from o2c.orders import Order, OrderAdjustment, Refund, TransactionKind
 from o2c.resolution import Resolver
 
 _ZERO = Decimal(0)
@@ -141,24 +141,33 @@ def refund_parts(
     shipping = refunded_shipping(refund, side)
     if shipping:
         parts.append(_shipping_part(order, resolver, side, shipping))
-    for adjustment in refund.adjustments:
-        if adjustment.kind == "shipping_refund":
-            continue
-        credit = -(adjustment.amount.side(side).amount)
-        if not order.taxes_included:
-            credit -= adjustment.tax_amount.side(side).amount
-        label = adjustment.reason or adjustment.kind
-        parts.append(
-            PricedPart(
-                kind="adjustment",
-                description=f"Refund adjustment: {label}",
-                quantity=_ONE,
-                unit_price=credit,
-                net=credit,
-                account_ref=resolver.refund_adjustment_account(),
-            )
-        )
+    parts.extend(
+        _adjustment_part(order, adjustment, resolver, side)
+        for adjustment in refund.adjustments
+        if adjustment.kind != "shipping_refund"
+    )
     return parts
+
+
+def _adjustment_part(
+    order: Order, adjustment: OrderAdjustment, resolver: Resolver, side: CurrencySide
+) -> PricedPart:
+    """A refund amount that is neither a line nor shipping, on its own account.
+
+    The storefront records money refunded beyond the lines as a negative
+    adjustment, so the credit is its negation.
+    """
+    credit = -(adjustment.amount.side(side).amount)
+    if not order.taxes_included:
+        credit -= adjustment.tax_amount.side(side).amount
+    return PricedPart(
+        kind="adjustment",
+        description=f"Refund adjustment: {adjustment.reason or adjustment.kind}",
+        quantity=_ONE,
+        unit_price=credit,
+        net=credit,
+        account_ref=resolver.refund_adjustment_account(),
+    )
 
 
 def refunded_shipping(refund: Refund, side: CurrencySide) -> Decimal:

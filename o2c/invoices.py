@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -102,6 +102,7 @@ class InvoiceLineDraft(BaseModel):
     source_ref: str | None = None
 
     def as_document_line(self) -> DocumentLine:
+        """Return the line as the tax engine reads it."""
         return DocumentLine(
             quantity=self.quantity,
             price_unit=self.price_unit,
@@ -138,6 +139,7 @@ class ReceivableDraft(BaseModel):
 
     @property
     def hold_reason(self) -> str | None:
+        """`total_mismatch` when the draft must not be posted, else None."""
         return "total_mismatch" if self.mismatch else None
 
     def ensure_postable(self) -> None:
@@ -508,12 +510,8 @@ def settle(
     config = options.rounding
     digits = minor_units(target.currency)
     totals = _predict(lines, config, digits)
-    bound = (
-        options.adjustment_units_per_line
-        * quantum(target.currency)
-        * max(1, _rounding_points(lines, config))
-    )
-    difference = target.amount - totals.total
+    points = max(1, _rounding_points(lines, config))
+    bound = options.adjustment_units_per_line * quantum(target.currency) * points
     result = Settlement(
         lines=tuple(lines),
         totals=totals,
@@ -522,33 +520,41 @@ def settle(
         adjustment=_ZERO,
         bound=bound,
     )
+
+    # Beyond the bound the gap is not rounding: leave it visible, hold the draft.
+    difference = target.amount - totals.total
     if not difference or abs(difference) > bound:
         if difference:
             logger.debug(
-                "predicted total %s differs from %s by more than %s",
-                totals.total,
-                target,
-                bound,
+                "total %s misses %s by more than %s", totals.total, target, bound
             )
         return result
+    adjustment = _adjustment_line(difference, resolver, config)
+    if adjustment is None:
+        return result
+
+    adjusted = (*lines, adjustment)
+    return replace(
+        result,
+        lines=adjusted,
+        totals=_predict(adjusted, config, digits),
+        adjustment=difference,
+    )
+
+
+def _adjustment_line(
+    difference: Decimal, resolver: Resolver, config: RoundingConfig
+) -> InvoiceLineDraft | None:
+    """An untaxed line on the rounding account for the gap, if it can be exact."""
     fields = represent(_ONE, difference, config)
     if fields is None:
-        return result
-    adjustment = InvoiceLineDraft(
+        return None
+    return InvoiceLineDraft(
         kind="adjustment",
         description="Rounding difference to the storefront total",
         quantity=fields.quantity,
         price_unit=fields.price_unit,
         account_ref=resolver.rounding_account(),
-    )
-    adjusted = (*lines, adjustment)
-    return Settlement(
-        lines=adjusted,
-        totals=_predict(adjusted, config, digits),
-        currency=target.currency,
-        target=target.amount,
-        adjustment=difference,
-        bound=bound,
     )
 
 
