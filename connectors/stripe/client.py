@@ -9,9 +9,11 @@ translated once, here, into the hub's tree (`o2c.errors`).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import stripe
@@ -143,18 +145,25 @@ class StripeConnector:
     def list_all(
         self, resource: str, params: dict[str, Any]
     ) -> Iterator[dict[str, Any]]:
-        """Walk a v1 list with `starting_after` until `has_more` is false."""
-        service = getattr(self.client.v1, resource)
+        """Walk a v1 list with `starting_after` until `has_more` is false.
+
+        Pages go through the client's raw request (same version, retries and error
+        translation) and are decoded here: building a StripeObject per item costs
+        more than the HTTP call on long lists.
+        """
         cursor: str | None = None
         while True:
             page_params = {**params, "limit": self.page_size}
             if cursor:
                 page_params["starting_after"] = cursor
             with _translated(f"list {resource}", cursor):
-                page = service.list(page_params)
-            items = [item.to_dict() for item in page.data]
+                response = self.client.raw_request(
+                    "get", f"/v1/{resource}", **page_params
+                )
+            page = json.loads(response.body, parse_float=Decimal)
+            items: list[dict[str, Any]] = page.get("data") or []
             yield from items
-            if not page.has_more or not items:
+            if not page.get("has_more") or not items:
                 return
             cursor = items[-1]["id"]
 

@@ -129,24 +129,28 @@ class SandboxStripe:
 
     def handle(
         self, method: str, path: str, params: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """Answer one request: status, JSON body, extra headers."""
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """Answer one request: status, JSON body bytes, extra headers."""
         with self._lock:
             self.requests.append(Received(method, path, params, headers))
             failure = self._failures.popleft() if self._failures else None
         if failure is not None:
             status, extra = failure
             kind = "api_error" if status >= 500 else "invalid_request_error"
-            code = "rate_limit" if status == 429 else None
             error = {"type": kind, "message": f"Sandbox failure {status}"}
-            return status, {"error": error | ({"code": code} if code else {})}, extra
+            if status == 429:
+                error["code"] = "rate_limit"
+            return status, _encode({"error": error}), extra
         try:
             self._authenticate(headers)
             if method == "POST":
-                return self._post(path, params, headers)
-            return 200, self._get(path, params), {}
+                status, body, extra = self._post(path, params, headers)
+                return status, _encode(body), extra
+            with self.store.lock:
+                # Answers share parts with the store: serialize them under its lock.
+                return 200, _encode(self._get(path, params)), {}
         except StripeRequestError as exc:
-            return exc.status, {"error": exc.body}, {}
+            return exc.status, _encode({"error": exc.body}), {}
 
     def _authenticate(self, headers: dict[str, str]) -> None:
         given = headers.get("authorization", "")
@@ -210,6 +214,10 @@ class SandboxStripe:
             return self.account.refund(str(charge_id), amount, created=int(time.time()))
 
 
+def _encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 def _route(path: str) -> tuple[str, str | None]:
     parts = [p for p in path.split("/") if p]
     if len(parts) in (2, 3) and parts[0] == "v1" and parts[1] in RESOURCES:
@@ -235,8 +243,7 @@ def _handler_for(sandbox: SandboxStripe) -> type[BaseHTTPRequestHandler]:
             params = decode_form(parse_qsl(form, keep_blank_values=True))
             headers = {k.lower(): v for k, v in self.headers.items()}
             path = urlsplit(self.path).path
-            status, body, extra = sandbox.handle(method, path, params, headers)
-            payload = json.dumps(body).encode()
+            status, payload, extra = sandbox.handle(method, path, params, headers)
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

@@ -3,8 +3,8 @@
 Lists are newest first (by `created`, then by insertion), paged with `limit`,
 `starting_after` and `ending_before` as Stripe documents; filters on `created[...]`,
 `type`, `charge`, `payment_intent` and `payout`; `expand` replaces an id with its object
-(`data.` prefixed on lists). Objects are returned as copies: nothing a caller does to
-an answer changes the store.
+(`data.` prefixed on lists). Answers share their parts with the stored objects: a
+caller serializes them at once, under `lock`, and never changes them.
 
 Where Stripe's behaviour is not documented, the sandbox picks a plain rule and says
 so: the `payout=` filter answers every line the payout carried, the payout's own
@@ -13,7 +13,6 @@ balance transaction included (the public docs show it in their examples).
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -113,7 +112,7 @@ class StripeStore:
     def retrieve(
         self, resource: str, object_id: str, expand: list[str]
     ) -> dict[str, Any]:
-        """A copy of one object, expanded; raises StripeRequestError (404)."""
+        """One object, expanded; raises StripeRequestError (404)."""
         with self.lock:
             obj = self.objects[resource].get(object_id)
             if obj is None:
@@ -124,7 +123,7 @@ class StripeStore:
                     code="resource_missing",
                     param="id",
                 )
-            return self._expanded(copy.deepcopy(obj), expand)
+            return self._expanded(obj, expand)
 
     def list_page(self, resource: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """One page of a list in Stripe's envelope; raises StripeRequestError (400)."""
@@ -135,10 +134,7 @@ class StripeStore:
         with self.lock:
             ids = self._filtered(resource, params)
             page, has_more = _page(ids, params, limit)
-            data = [
-                self._expanded(copy.deepcopy(self.objects[resource][i]), expand)
-                for i in page
-            ]
+            data = [self._expanded(self.objects[resource][i], expand) for i in page]
         return {
             "object": "list",
             "url": f"/v1/{resource}",
@@ -184,20 +180,20 @@ class StripeStore:
 
     def _expanded(self, obj: dict[str, Any], paths: list[str]) -> dict[str, Any]:
         for path in paths:
-            self._expand_path(obj, path.split("."))
+            obj = self._expand_path(obj, path.split("."))
         return obj
 
-    def _expand_path(self, obj: dict[str, Any], parts: list[str]) -> None:
+    def _expand_path(self, obj: dict[str, Any], parts: list[str]) -> dict[str, Any]:
+        """A new dict with the field replaced by its object; the stored one is kept."""
         field, rest = parts[0], parts[1:]
         value = obj.get(field)
         if isinstance(value, str):
-            target = self.get(value)
-            if target is None:
-                return
-            value = copy.deepcopy(target)
-            obj[field] = value
-        if rest and isinstance(value, dict):
-            self._expand_path(value, rest)
+            value = self.get(value)
+            if value is None:
+                return obj
+        if not isinstance(value, dict):
+            return obj
+        return {**obj, field: self._expand_path(value, rest) if rest else value}
 
 
 def _id_of(value: Any) -> str | None:
