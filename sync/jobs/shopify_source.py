@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from config.settings import ShopSettings
@@ -44,7 +44,11 @@ class ShopifyOrderSource:
         """Yield order nodes updated at or after `since`; raises ConnectorError."""
         from connectors.shopify.orders import orders_updated_since
 
-        return iter(orders_updated_since(self.client(shop), since, page_size=page_size))
+        # The caller has already moved `since` back by its overlap window.
+        nodes = orders_updated_since(
+            self.client(shop), since, page_size=page_size, overlap=timedelta(0)
+        )
+        return iter(nodes)
 
     def bulk(
         self,
