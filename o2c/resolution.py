@@ -60,6 +60,7 @@ class Resolver(Protocol):
 
         An empty tuple means the storefront tax needs no ERP tax (a zero rate that
         the ERP does not record); it is a mapping decision, not a missing entry.
+        A missing entry raises `MappingError("tax", query.key)`.
         """
         ...
 

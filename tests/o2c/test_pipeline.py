@@ -355,3 +355,14 @@ def test_policy_accepts_the_settings_policy_fields() -> None:
 
     assert policy.invoice_on == "payment"
     assert policy.hold_risk_levels == ("HIGH", "MEDIUM")
+
+
+def test_state_and_decision_survive_a_json_round_trip() -> None:
+    decision = decide(order(), PipelineState(), PipelinePolicy(), facts())
+
+    state = PipelineState.model_validate_json(decision.next_state.model_dump_json())
+    again = Decision.model_validate_json(decision.model_dump_json())
+
+    assert state == decision.next_state
+    assert state.invoice_total == Money.of("60.00", "EUR")
+    assert again == decision
