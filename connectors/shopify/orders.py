@@ -13,10 +13,12 @@ from typing import Any
 
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.queries import (
+    FULFILLMENTS_MAX,
     ORDER_BY_ID,
     ORDER_DETAILS,
     ORDER_LINE_ITEMS_PAGE,
     ORDERS_UPDATED,
+    REFUNDS_MAX,
 )
 from o2c.errors import PayloadError
 
@@ -41,8 +43,26 @@ def fetch_order(client: ShopifyClient, gid: str) -> dict[str, Any] | None:
         return None
     if not isinstance(node, dict):
         raise PayloadError("order is not an object", where="data.order")
+    check_list_limits(node)
     complete_line_items(client, node)
     return node
+
+
+def check_list_limits(node: dict[str, Any]) -> None:
+    """Refuse an order whose refunds or fulfillments may have been cut off.
+
+    They are plain lists without paging, read with one more than the limit; an
+    order beyond the limit is refused rather than read in part, which would
+    misstate what was paid back or shipped. Raises PayloadError (the order is
+    parked for the operator).
+    """
+    for key, limit in (("refunds", REFUNDS_MAX), ("fulfillments", FULFILLMENTS_MAX)):
+        items = node.get(key)
+        if isinstance(items, list) and len(items) > limit:
+            raise PayloadError(
+                f"order has more than {limit} {key}, more than the connector reads",
+                where=key,
+            )
 
 
 def complete_line_items(client: ShopifyClient, node: dict[str, Any]) -> None:
@@ -70,8 +90,11 @@ def fetch_order_details(client: ShopifyClient, gid: str) -> dict[str, Any] | Non
         ORDER_DETAILS, {"id": gid}, operation="order_details", external_id=gid
     )
     node = data.get("order")
-    if node is not None and not isinstance(node, dict):
+    if node is None:
+        return None
+    if not isinstance(node, dict):
         raise PayloadError("order is not an object", where="data.order")
+    check_list_limits(node)
     return node
 
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connectors.shopify.payload import Obj, lower_or_none, money_bag, same_currency
+from connectors.shopify.payload import (
+    Obj,
+    in_time_order,
+    lower_or_none,
+    money_bag,
+    same_currency,
+)
 from o2c.errors import PayloadError
 from o2c.money import MoneyBag
 from o2c.orders import (
@@ -77,8 +83,8 @@ def graphql_order(o: Obj, *, shop: str) -> Order:
             for d in sorted(nodes(o, "discountApplications"), key=_index)
         ),
         duties=tuple(_duties(o, cur)),
-        refunds=tuple(_refund(r, cur) for r in o.objs("refunds")),
-        fulfillments=tuple(_fulfillment(f) for f in o.objs("fulfillments")),
+        refunds=in_time_order(_refund(r, cur) for r in o.objs("refunds")),
+        fulfillments=in_time_order(_fulfillment(f) for f in o.objs("fulfillments")),
         payment_terms=_payment_terms(o.opt_obj("paymentTerms")),
         totals=_totals(o, cur),
         financial_status=lower_or_none(o.opt_str("displayFinancialStatus")),

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from connectors.shopify.payload import (
     Obj,
+    in_time_order,
     lower_or_none,
     money_bag,
     same_currency,
@@ -79,8 +80,8 @@ def rest_order(o: Obj, *, shop: str) -> Order:
             _discount_application(d) for d in o.opt_objs("discount_applications")
         ),
         duties=tuple(_duties(o, cur)),
-        refunds=tuple(rest_refund(r, cur) for r in o.opt_objs("refunds")),
-        fulfillments=tuple(_fulfillment(f) for f in o.opt_objs("fulfillments")),
+        refunds=in_time_order(rest_refund(r, cur) for r in o.opt_objs("refunds")),
+        fulfillments=in_time_order(_fulfillment(f) for f in o.opt_objs("fulfillments")),
         payment_terms=_payment_terms(o.opt_obj("payment_terms")),
         totals=_totals(o, cur, shipping),
         financial_status=lower_or_none(o.opt_str("financial_status")),

@@ -7,10 +7,10 @@ missing or of the wrong type, so a malformed body never leaks a KeyError or Type
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from o2c.errors import PayloadError
 from o2c.ids import shopify_gid
@@ -325,6 +325,23 @@ def same_currency(bag: MoneyBag, currencies: tuple[str, str], where: Obj) -> Mon
         f"{currencies[0]}/{currencies[1]}",
         where=where.path,
     )
+
+
+class _Dated(Protocol):
+    @property
+    def created_at(self) -> datetime | None: ...
+    @property
+    def external_id(self) -> str: ...
+
+
+D = TypeVar("D", bound=_Dated)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def in_time_order(items: Iterable[D]) -> tuple[D, ...]:
+    """Sort refunds or fulfillments by creation, then id: the two APIs need not
+    list them in the same order, and equal orders must compare equal."""
+    return tuple(sorted(items, key=lambda i: (i.created_at or _EPOCH, i.external_id)))
 
 
 def lower_or_none(value: str | None) -> str | None:

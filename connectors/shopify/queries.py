@@ -102,7 +102,7 @@ PAYMENT_TERMS = """
 # Refunds and fulfillments are lists holding connections: a bulk operation cannot
 # select them, so `bulk` fetches them per order with ORDER_DETAILS.
 REFUNDS = f"""
-    refunds(first: {REFUNDS_MAX}) {{
+    refunds(first: {REFUNDS_MAX + 1}) {{
         id createdAt note
         refundLineItems(first: {REFUND_LINES_MAX}) {{
             nodes {{
@@ -127,7 +127,7 @@ REFUNDS = f"""
 """
 
 FULFILLMENTS = f"""
-    fulfillments(first: {FULFILLMENTS_MAX}) {{
+    fulfillments(first: {FULFILLMENTS_MAX + 1}) {{
         id status createdAt
         trackingInfo {{ number }}
         fulfillmentLineItems(first: {FULFILLMENT_LINES_MAX}) {{

@@ -362,3 +362,20 @@ def test_fetch_order_returns_none_for_an_unknown_order(
 ) -> None:
     mocked.post(ENDPOINT, json=_ok({"order": None}))
     assert fetch_order(client, "gid://shopify/Order/404") is None
+
+
+def test_fetch_order_refuses_more_refunds_than_it_reads(
+    client: ShopifyClient, mocked: responses.RequestsMock
+) -> None:
+    from connectors.shopify.queries import REFUNDS_MAX
+    from o2c.errors import PayloadError
+
+    node = _order_node("gid://shopify/Order/9")
+    node["refunds"] = [
+        {"id": f"gid://shopify/Refund/{n}"} for n in range(REFUNDS_MAX + 1)
+    ]
+    mocked.post(ENDPOINT, json=_ok({"order": node}))
+
+    with pytest.raises(PayloadError) as caught:
+        fetch_order(client, "gid://shopify/Order/9")
+    assert caught.value.where == "refunds"

@@ -125,3 +125,25 @@ def test_bad_node_fields_raise_payload_error_naming_the_field(
     with pytest.raises(PayloadError) as caught:
         order_from_graphql(node, shop="demo")
     assert where in str(caught.value)
+
+
+def test_refunds_are_ordered_by_time_whatever_the_wire_order(
+    fixture_bytes: Any, node: dict[str, Any]
+) -> None:
+    rest = loads(fixture_bytes(f"{PAIR}.rest.json"))
+    earlier = copy.deepcopy(rest["refunds"][0])
+    earlier.update(id=66000, admin_graphql_api_id="gid://shopify/Refund/66000")
+    earlier["created_at"] = "2026-03-03T12:00:00+01:00"
+    rest["refunds"].append(earlier)
+    later_first = copy.deepcopy(node["refunds"][0])
+    later_first.update(
+        id="gid://shopify/Refund/66000", createdAt="2026-03-03T11:00:00Z"
+    )
+    node["refunds"].insert(0, later_first)
+
+    from_rest = order_from_webhook(rest, shop="demo")
+    assert [r.external_id for r in from_rest.refunds] == [
+        "gid://shopify/Refund/66000",
+        "gid://shopify/Refund/66001",
+    ]
+    assert order_from_graphql(node, shop="demo") == from_rest
