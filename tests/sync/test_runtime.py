@@ -175,3 +175,24 @@ def test_scheduler_enqueues_the_sweep_on_the_leader_only(
 def test_hub_policy_follows_the_queue_settings(hub: Hub) -> None:
     assert hub.policy.lease_seconds == hub.settings.queue.lease_seconds
     assert hub.policy.max_attempts == hub.settings.queue.max_attempts
+
+
+def test_worker_parks_a_malformed_body_and_goes_on_with_the_rest(hub: Hub) -> None:
+    broken = webhook(99, body=b'{"id": 99, "line_items": [')
+    store_delivery(hub.engine, broken)
+    hub.enqueue(broken.key or "")
+    _deliver_and_enqueue(hub, range(1, 4))
+    worker = hub.start_worker(2)
+    try:
+        _wait_for(
+            lambda: (
+                sorted(r.status for r in inbox_rows(hub.engine))
+                == ["done", "done", "done", "parked"]
+            )
+        )
+    finally:
+        worker.stop()
+    parked = inbox_rows(hub.engine)[0]
+    assert parked.body == b'{"id": 99, "line_items": ['
+    assert parked.last_error
+    assert len(list_orders(hub.engine)) == 3
