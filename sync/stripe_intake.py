@@ -33,7 +33,14 @@ from connectors.stripe.webhooks import (
 )
 from o2c.errors import PayloadError, PermanentError, RetryableError
 from o2c.ledger import JournalEntry, ProcessorAccounts, dispute_entries, payout_entries
-from o2c.payments import BreakdownStatus, Dispute, Payment, PaymentRefund, Payout
+from o2c.payments import (
+    BreakdownStatus,
+    Dispute,
+    Payment,
+    PaymentRefund,
+    Payout,
+    payout_problems,
+)
 from sync import leases
 from sync.inbox import Delivery, insert_deliveries, store_delivery, utcnow
 from sync.intake import IntakePolicy, retry_delay
@@ -390,56 +397,88 @@ def _process_rows(
     kind, object_id = key.split(":")[2], key.split(":", 3)[3]
     now = jobs.clock()
     try:
-        record, entries = _read(jobs, kind, object_id)
+        work = _read(jobs, kind, object_id)
     except (PayloadError, PermanentError) as exc:
         logger.warning("stripe %s %s parked: %s", kind, object_id, exc)
-        _finish(jobs.engine, rows, InboxStatus.PARKED, now=now, error=str(exc))
+        with jobs.engine.begin() as conn:
+            _finish(conn, rows, InboxStatus.PARKED, now=now, error=str(exc))
         result.parked += len(rows)
         return
     except RetryableError as exc:
         _retry(jobs, rows, exc, result, now=now)
         return
-    account = rows[0].account
+
+    # The record, its entries and the rows' new state commit together.
+    status = InboxStatus.PARKED if work.problem else InboxStatus.DONE
     with jobs.engine.begin() as conn:
-        upsert_object(conn, account, record, now=now)
-        result.entries += queue_entries(conn, key, entries, now=now)
-    _finish(jobs.engine, rows, InboxStatus.DONE, now=now, error=None)
-    result.done += len(rows)
+        upsert_object(conn, rows[0].account, work.record, now=now, note=work.problem)
+        result.entries += queue_entries(conn, key, work.entries, now=now)
+        _finish(conn, rows, status, now=now, error=work.problem)
+    if work.problem:
+        logger.warning("stripe %s %s parked: %s", kind, object_id, work.problem)
+        result.parked += len(rows)
+    else:
+        result.done += len(rows)
 
 
 StripeRecord = Payment | PaymentRefund | Dispute | Payout
 
 
-def _read(
-    jobs: StripeJobs, kind: str, object_id: str
-) -> tuple[StripeRecord, list[JournalEntry]]:
+@dataclass(frozen=True)
+class _Work:
+    """A fresh read of one object: what to store, what to post, what stops it."""
+
+    record: StripeRecord
+    entries: list[JournalEntry] = field(default_factory=list)
+    problem: str | None = None  # set: store the record, post nothing, park the rows
+
+
+def _read(jobs: StripeJobs, kind: str, object_id: str) -> _Work:
     """Re-read the object from Stripe; return it and the entries it calls for."""
     connector, accounts = jobs.connector, jobs.accounts
     if kind == StripeKind.PAYMENT:
-        return connector.payment(object_id), []
+        return _Work(connector.payment(object_id))
     if kind == StripeKind.REFUND:
-        return connector.refund(object_id), []
+        return _Work(connector.refund(object_id))
     if kind == StripeKind.DISPUTE:
         dispute = connector.dispute(object_id)
-        return dispute, dispute_entries(dispute, accounts) if accounts else []
+        return _Work(dispute, dispute_entries(dispute, accounts) if accounts else [])
     if kind == StripeKind.PAYOUT:
-        payout = connector.payout(object_id)
-        if accounts is None or payout.status != "paid":
-            return payout, []
-        if payout.breakdown == BreakdownStatus.PENDING:
-            return payout, []  # payout.reconciliation_completed brings it back
-        postings = payout_entries(payout, accounts)
-        for problem in postings.problems:
-            logger.warning("payout %s: %s", payout.external_id, problem)
-        return payout, list(postings.entries)
+        return _payout_work(connector.payout(object_id), accounts)
     raise PayloadError(f"unknown Stripe work kind {kind!r}", where="key")
 
 
+def _payout_work(payout: Payout, accounts: ProcessorAccounts | None) -> _Work:
+    """A paid payout is posted once its breakdown adds up; until then it waits."""
+    problems = payout_problems(payout)
+    if problems:
+        # Lines that do not net to the payout: the operator looks before anything
+        # is posted.
+        return _Work(payout, problem="; ".join(problems))
+    if accounts is None or payout.status != "paid":
+        return _Work(payout)
+    if payout.breakdown == BreakdownStatus.PENDING:
+        return _Work(payout)  # payout.reconciliation_completed brings it back
+    postings = payout_entries(payout, accounts)
+    for problem in postings.problems:
+        logger.warning("payout %s: %s", payout.external_id, problem)
+    return _Work(payout, list(postings.entries))
+
+
 def upsert_object(
-    conn: Connection, account: str, record: StripeRecord, *, now: datetime
+    conn: Connection,
+    account: str,
+    record: StripeRecord,
+    *,
+    now: datetime,
+    note: str | None = None,
 ) -> None:
-    """Insert or replace the canonical row of one Stripe object."""
-    kind, payment_id, note = _columns(record)
+    """Insert or replace the canonical row of one Stripe object.
+
+    `note` is shown to the operator; a payout without one keeps its breakdown note.
+    """
+    kind, payment_id, own_note = _columns(record)
+    note = note or own_note
     values = {
         "account": account,
         "kind": kind,
@@ -494,28 +533,25 @@ def queue_entries(
 
 
 def _finish(
-    engine: Engine,
+    conn: Connection,
     rows: list[InboxEvent],
     status: str,
     *,
     now: datetime,
     error: str | None,
 ) -> None:
-    with engine.begin() as conn:
-        for row in rows:
-            conn.execute(
-                update(InboxEvent)
-                .where(
-                    InboxEvent.id == row.id, InboxEvent.status == InboxStatus.PENDING
-                )
-                .values(
-                    status=status,
-                    attempts=row.attempts + 1,
-                    processed_at=now,
-                    last_error=error,
-                    next_attempt_at=None,
-                )
+    for row in rows:
+        conn.execute(
+            update(InboxEvent)
+            .where(InboxEvent.id == row.id, InboxEvent.status == InboxStatus.PENDING)
+            .values(
+                status=status,
+                attempts=row.attempts + 1,
+                processed_at=now,
+                last_error=error,
+                next_attempt_at=None,
             )
+        )
 
 
 def _retry(

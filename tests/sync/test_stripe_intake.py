@@ -264,6 +264,29 @@ def test_transient_stripe_failure_is_retried_after_the_backoff(
     assert (row.status, row.attempts) == (InboxStatus.DONE, 2)
 
 
+def test_payout_whose_lines_do_not_net_is_stored_parked_and_not_posted(
+    engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe
+) -> None:
+    activity = generate_payouts(
+        sandbox.account, start=START, payouts=1, charges_per_payout=4
+    )
+    payout = activity.payouts[0]
+    sandbox.store.payout_lines[payout["id"]].pop(0)  # Stripe loses one line
+    body = json.dumps(event("payout.paid", payout)).encode()
+    store_delivery(engine, delivery_for("default", body, {}))
+
+    result = process_key(jobs, object_key("default", StripeKind.PAYOUT, payout["id"]))
+
+    assert (result.parked, result.entries) == (1, 0)
+    (row,) = inbox(engine)
+    assert row.status == InboxStatus.PARKED
+    assert "lines net to" in (row.last_error or "")
+    with Session(engine) as session:
+        stored = session.execute(select(StripeObjectRecord)).scalar_one()
+    assert stored.note == row.last_error
+    assert count(engine, Command) == 0
+
+
 def test_object_stripe_does_not_know_is_parked_with_the_error(
     engine: Engine, jobs: StripeJobs
 ) -> None:
