@@ -8,7 +8,8 @@ readiness probes) so tests and the benchmark run the same code as production;
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 PROBE_TIMEOUT_SECONDS = 3.0
 Probe = Callable[[], object]
+RouterSource = APIRouter | Callable[[Intake], APIRouter]
 
 
 def create_app(
@@ -38,30 +40,39 @@ def create_app(
     engine: Engine,
     enqueue: Callable[[str], object],
     probes: Mapping[str, Probe] | None = None,
-    routers: Sequence[APIRouter] = (),
+    routers: Sequence[RouterSource] = (),
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> FastAPI:
     """Return the FastAPI application serving the hub's HTTP endpoints.
 
     `probes` are the readiness checks (name -> callable that raises when the
-    system is unusable); the store is always checked. `routers` are mounted as
-    given (the Stripe webhook, admin routes of other parts).
+    system is unusable); the store is always checked. `routers` are mounted:
+    a router as given, a factory (`stripe_router`) called with the shared `Intake`.
     """
+    intake = Intake(settings=settings, engine=engine, enqueue=enqueue, now=now)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Requests in flight are answered by now; store and queue what they left.
+        await run_in_threadpool(intake.writer.close)
+
     app = FastAPI(
         title="o2c-hub",
         summary="Order-to-cash hub: webhooks, health and metrics.",
         version="0.1.0",
+        lifespan=lifespan,
     )
-    intake = Intake(settings=settings, engine=engine, enqueue=enqueue, now=now)
+    app.state.intake = intake
     app.include_router(shopify_router(intake))
     for router in routers:
-        app.include_router(router)
+        app.include_router(router if isinstance(router, APIRouter) else router(intake))
     checks: dict[str, Probe] = {"store": lambda: ping(engine), **(probes or {})}
     app.include_router(_health_router(engine, checks))
     return app
 
 
-def app_for_hub(hub: Hub, *, routers: Sequence[APIRouter] = ()) -> FastAPI:
+def app_for_hub(hub: Hub, *, routers: Sequence[RouterSource] = ()) -> FastAPI:
     """Return the application for a running hub: its store, queue and settings."""
     return create_app(
         hub.settings,

@@ -37,7 +37,8 @@ def delivery_from_webhook(
         for name, value in headers.items()
         if name.lower().startswith(KEPT_HEADER_PREFIX)
     }
-    topic = kept.get("x-shopify-topic", "").strip() or "unknown"
+    # Column widths: a hostile header must not make the insert fail.
+    topic = kept.get("x-shopify-topic", "").strip()[:128] or "unknown"
     key: str | None = None
     version: datetime | None = None
     status, error = InboxStatus.PENDING, None

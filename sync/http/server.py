@@ -21,14 +21,14 @@ START_TIMEOUT_SECONDS = 10.0
 
 
 def server_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
-    """Return uvicorn's configuration for the hub: quiet access log, no lifespan."""
+    """Return uvicorn's configuration for the hub: quiet access log, lifespan on."""
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         access_log=False,
         log_config=None,
-        lifespan="off",
+        lifespan="on",
         timeout_graceful_shutdown=10,
         server_header=False,
     )

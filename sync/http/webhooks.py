@@ -2,29 +2,31 @@
 
 The order of checks matters: the shop first (its secret is needed), then the body
 size (read with a limit, never all of it), then the signature on the raw bytes;
-only a verified body is stored. Processing happens later in a job: the key is queued
-after the durable insert, and if queueing fails the periodic sweep finds the row.
+only a verified body is stored. The answer waits for the durable insert (group
+committed by `InboxWriter`), not for processing: the key is queued after the commit,
+and if queueing fails the periodic sweep finds the row.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings, ShopSettings
 from connectors.shopify.webhooks import verify_hmac
 from sync import metrics
 from sync.http.deliveries import SOURCE, delivery_from_webhook
-from sync.inbox import Delivery, store_delivery
+from sync.http.writer import InboxWriter
+from sync.inbox import Delivery
 from sync.metrics import Outcome
 from sync.store.models import InboxStatus
 
@@ -40,12 +42,20 @@ class BodyTooLargeError(Exception):
 
 @dataclass(frozen=True)
 class Intake:
-    """What the webhook endpoint needs from the running hub."""
+    """What webhook endpoints need from the running hub (Shopify's, Stripe's).
+
+    `writer` group-commits Shopify deliveries on the store and queues their keys.
+    """
 
     settings: Settings
     engine: Engine
     enqueue: Callable[[str], object]
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    writer: InboxWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        writer = InboxWriter(self.engine, self.enqueue, source=SOURCE)
+        object.__setattr__(self, "writer", writer)
 
 
 def shopify_router(intake: Intake) -> APIRouter:
@@ -93,11 +103,12 @@ async def _handle(
 
     delivery = delivery_from_webhook(shop.name, request.headers, body)
     try:
-        outcome = await run_in_threadpool(_store_and_enqueue, intake, delivery)
+        new = await asyncio.wrap_future(intake.writer.submit(delivery))
     except SQLAlchemyError as exc:
         # Not stored: a non-2xx answer makes Shopify deliver it again later.
         logger.error("webhook for shop %s not stored: %s", shop.name, exc)
         return Outcome.ERROR, _error(503, "store unavailable, retry later")
+    outcome = _outcome(delivery, new=new)
     return outcome, JSONResponse({"status": outcome, "event_id": delivery.event_id})
 
 
@@ -148,9 +159,8 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _store_and_enqueue(intake: Intake, delivery: Delivery) -> str:
-    """Store the delivery; queue its key when it is new work. Returns the outcome."""
-    if not store_delivery(intake.engine, delivery):
+def _outcome(delivery: Delivery, *, new: bool) -> str:
+    if not new:
         return Outcome.DUPLICATE
     if delivery.status == InboxStatus.PARKED:
         logger.warning(
@@ -160,15 +170,8 @@ def _store_and_enqueue(intake: Intake, delivery: Delivery) -> str:
             extra={"shop": delivery.account, "topic": delivery.topic},
         )
         return Outcome.PARKED
-    if delivery.status == InboxStatus.IGNORED or delivery.key is None:
+    if delivery.status == InboxStatus.IGNORED:
         return Outcome.IGNORED
-    try:
-        intake.enqueue(delivery.key)
-    except Exception as exc:
-        # The row is durable: the sweep queues its key later. Any failure of the
-        # queue (Redis down, SQLite locked, ...) must not refuse the delivery.
-        metrics.ENQUEUE_FAILURES.labels(source=SOURCE).inc()
-        logger.warning("key %s stored, not queued: %s", delivery.key, exc)
     return Outcome.ACCEPTED
 
 

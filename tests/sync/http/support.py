@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -69,6 +70,15 @@ class Harness:
         if self.queue_down:
             raise ConnectionError("queue down")
         self.enqueued.append(key)
+
+    def wait_enqueued(self, count: int, timeout: float = 5.0) -> list[str]:
+        """Keys are queued after the answer: wait for `count` of them, then a
+        moment more so that an unexpected extra one would be seen too."""
+        deadline = time.monotonic() + timeout
+        while len(self.enqueued) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        return list(self.enqueued)
 
     def post(
         self,
