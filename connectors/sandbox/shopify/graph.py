@@ -24,6 +24,7 @@ from graphql import (
     parse,
     validate,
 )
+from graphql.error import GraphQLSyntaxError
 
 from connectors.sandbox.shopify.graph_source import Source, order_source
 from connectors.sandbox.shopify.paging import page_list, page_orders
@@ -35,6 +36,20 @@ from connectors.sandbox.shopify.schema_subset import SCHEMA_PATH
 def sandbox_schema() -> GraphQLSchema:
     """Return the executable schema built from `schema.graphql` (built once)."""
     return build_schema(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=512)
+def prepare(query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...]]:
+    """Parse and validate a document once per distinct text (clients resend them).
+
+    Returns the document (None when it does not parse) and the formatted errors.
+    """
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError as exc:
+        return None, (dict(exc.formatted),)
+    problems = validate(sandbox_schema(), document)
+    return document, tuple(dict(p.formatted) for p in problems)
 
 
 class BulkHooks(Protocol):
@@ -154,9 +169,8 @@ def render_graphql(order: SandboxOrder, query: str | None = None) -> dict[str, A
         from connectors.shopify.queries import ORDER_BY_ID
 
         query = ORDER_BY_ID
-    document = parse(query)
-    problems = validate(sandbox_schema(), document)
-    if problems:
+    document, problems = prepare(query)
+    if document is None or problems:
         raise ValueError(f"query is not valid against the sandbox schema: {problems}")
     context = Context(
         orders=lambda: [order], find=lambda gid: order if gid == order.gid else None

@@ -12,7 +12,6 @@ HTTP 200 with `errors` for invalid documents, throttling and oversized queries,
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -26,12 +25,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, parse, validate
-from graphql.error import GraphQLSyntaxError
+from graphql import GraphQLError
 
 from connectors.sandbox.shopify import costs
 from connectors.sandbox.shopify.bulk import BulkRunner
-from connectors.sandbox.shopify.graph import Context, execute_document, sandbox_schema
+from connectors.sandbox.shopify.graph import (
+    Context,
+    execute_document,
+    prepare,
+    sandbox_schema,
+)
 from connectors.sandbox.shopify.records import SandboxOrder
 
 logger = logging.getLogger(__name__)
@@ -219,7 +222,7 @@ class SandboxShopify:
             return 400, {"errors": {"query": "Required parameter missing or invalid"}}
         variables = payload.get("variables") or {}
         name = payload.get("operationName")
-        document, problems = _prepared(payload["query"])
+        document, problems = prepare(payload["query"])
         if document is None or problems:
             return 200, {"errors": list(problems)}
         try:
@@ -292,17 +295,6 @@ class SandboxShopify:
             if found is not None:
                 return found
         return None
-
-
-@functools.lru_cache(maxsize=512)
-def _prepared(query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...]]:
-    """Parse and validate a document once per distinct text (clients resend them)."""
-    try:
-        document = parse(query)
-    except GraphQLSyntaxError as exc:
-        return None, (dict(exc.formatted),)
-    problems = validate(sandbox_schema(), document)
-    return document, tuple(dict(p.formatted) for p in problems)
 
 
 class _Handler(BaseHTTPRequestHandler):

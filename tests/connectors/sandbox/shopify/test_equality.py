@@ -1,0 +1,104 @@
+"""The equality proof: an order parsed from its webhook body equals the same order
+parsed from the Admin GraphQL node the sandbox serves for the connector's query."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from graphql import parse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connectors.sandbox.shopify import (
+    SandboxOrder,
+    SandboxShopify,
+    generate_orders,
+    render_graphql,
+    render_rest,
+    versions,
+)
+from connectors.sandbox.shopify.costs import MAX_SINGLE_QUERY_COST, requested_cost
+from connectors.sandbox.shopify.graph import sandbox_schema
+from connectors.shopify import queries
+from connectors.shopify.client import ShopifyClient
+from connectors.shopify.orders import fetch_order
+from connectors.shopify.parse import order_from_graphql, order_from_webhook
+
+SHOP = "equality.myshopify.com"
+TOKEN = "shpat_equality"
+
+
+def _from_webhook(order: SandboxOrder) -> object:
+    # Through bytes, as a webhook arrives: the parser decodes numbers itself.
+    return order_from_webhook(json.dumps(render_rest(order)).encode(), shop=SHOP)
+
+
+@pytest.fixture
+def client(orders: list[SandboxOrder]) -> Iterator[ShopifyClient]:
+    # ORDER_BY_ID requests more than Shopify's single-query limit (see the xfail
+    # below), so the limit and the bucket are lifted: this proof is about parsing.
+    with SandboxShopify(max_query_cost=None, bucket_size=10**7) as sandbox:
+        sandbox.add_shop(SHOP, TOKEN, "secret")
+        sandbox.add_orders(SHOP, orders)
+        yield ShopifyClient(
+            domain=SHOP,
+            access_token=TOKEN,
+            api_version="2026-01",
+            base_url=sandbox.shop_url(SHOP),
+        )
+
+
+def test_webhook_and_graphql_parse_to_equal_orders_over_http(
+    client: ShopifyClient, orders: list[SandboxOrder]
+) -> None:
+    for order in orders[:150]:
+        node = fetch_order(client, order.gid)
+
+        assert node is not None
+        assert order_from_graphql(node, shop=SHOP) == _from_webhook(order), order.name
+
+
+def test_every_version_of_every_order_parses_equal_both_ways(
+    orders: list[SandboxOrder],
+) -> None:
+    compared = 0
+    for order in orders[:100]:
+        for _, version in versions(order):
+            node = json.loads(json.dumps(render_graphql(version)))
+            assert order_from_graphql(node, shop=SHOP) == _from_webhook(version)
+            compared += 1
+    assert compared > 300
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(min_value=0, max_value=2**32),
+    currency=st.sampled_from(["USD", "JPY", "KWD", "GBP"]),
+)
+def test_equality_holds_for_any_seed_and_shop_currency(
+    seed: int, currency: str
+) -> None:
+    for order in generate_orders(6, seed=seed, shop_domain=SHOP, currency=currency):
+        node = json.loads(json.dumps(render_graphql(order)))
+        assert order_from_graphql(node, shop=SHOP) == _from_webhook(order)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "connectors.shopify.queries ORDER_BY_ID / ORDER_DETAILS request more than "
+        "Shopify's 1000-point single-query limit by the documented cost rules "
+        "(refunds(first: 10) x refundLineItems(first: 50) ...); remove this mark "
+        "when the connector's queries fit"
+    ),
+)
+@pytest.mark.parametrize(
+    "name", ["ORDER_BY_ID", "ORDER_DETAILS", "ORDER_LINE_ITEMS_PAGE"]
+)
+def test_connector_order_queries_fit_the_single_query_cost_limit(name: str) -> None:
+    document = parse(getattr(queries, name))
+    cost = requested_cost(sandbox_schema(), document, {"id": "gid://shopify/Order/1"})
+
+    assert cost <= MAX_SINGLE_QUERY_COST
