@@ -25,7 +25,7 @@ from config.settings import ShopSettings
 from o2c.errors import PayloadError, RetryableError
 from o2c.orders import Order
 from sync import leases
-from sync.inbox import BULK_TOPIC, POLL_TOPIC, utcnow
+from sync.inbox import BULK_TOPIC, POLL_TOPIC, SHOPIFY, utcnow
 from sync.orders_repo import upsert_order
 from sync.store.models import InboxEvent, InboxStatus, OrderEvent
 
@@ -211,6 +211,7 @@ def _due_ids(engine: Engine, key: str, *, now: datetime, limit: int) -> list[int
         select(InboxEvent.id)
         .where(
             InboxEvent.key == key,
+            InboxEvent.source == SHOPIFY,
             InboxEvent.status == InboxStatus.PENDING,
             or_(
                 InboxEvent.next_attempt_at.is_(None), InboxEvent.next_attempt_at <= now

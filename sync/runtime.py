@@ -19,7 +19,7 @@ from huey import Huey
 from config.settings import Settings, ShopSettings
 from o2c.errors import ConfigurationError
 from sync import intake, scheduler
-from sync.inbox import utcnow
+from sync.inbox import SHOPIFY, utcnow
 from sync.intake import Clock, IntakePolicy, KeyOutcome, OrderSource
 from sync.jobs.backfill import backfill_orders
 from sync.jobs.polling import poll_orders
@@ -60,6 +60,7 @@ class Hub:
             process_delay=float(os.environ.get(PROCESS_DELAY_ENV) or 0),
         )
         self._parse = intake.order_parser(self.orders)
+        self._stripe: Any = None
         self._tasks = self._register_tasks()
 
     def _register_tasks(self) -> dict[str, Any]:
@@ -68,6 +69,8 @@ class Hub:
             "process_key": task(name="o2c_process_key")(self.process_key),
             "poll_shop": task(name="o2c_poll_shop")(self.poll_shop),
             "sweep": task(name="o2c_sweep")(self.sweep),
+            "stripe_catch_up": task(name="o2c_stripe_catch_up")(self.stripe_catch_up),
+            "bank_scan": task(name="o2c_bank_scan")(self.bank_scan),
         }
 
     # -- the store ---------------------------------------------------------
@@ -98,13 +101,33 @@ class Hub:
         """Queue a sweep."""
         self._tasks["sweep"]()
 
+    def enqueue_stripe_catch_up(self) -> None:
+        """Queue a catch-up of Stripe's events."""
+        self._tasks["stripe_catch_up"]()
+
+    def enqueue_bank_scan(self) -> None:
+        """Queue a scan of the bank statements folder."""
+        self._tasks["bank_scan"]()
+
     # -- the jobs ----------------------------------------------------------
 
-    def process_key(self, key: str) -> KeyOutcome:
+    def process_key(self, key: str) -> Any:
         """Process the due inbox rows of one key; return what was done.
 
-        When rows wait for a retry, a job is scheduled for the earliest of them.
+        Shopify order keys go to order intake (a `KeyOutcome`; when rows wait for
+        a retry, a job is scheduled for the earliest of them), Stripe object keys
+        to Stripe intake. A key of another source is left alone (None).
         """
+        if key.startswith(f"{SHOPIFY}:"):
+            return self._process_order_key(key)
+        from sync.stripe_intake import is_stripe_key, process_key
+
+        if is_stripe_key(key) and self.settings.stripe is not None:
+            return process_key(self._stripe_jobs(), key)
+        logger.warning("no intake for key %s; its rows stay pending", key)
+        return None
+
+    def _process_order_key(self, key: str) -> KeyOutcome:
         outcome = intake.process_key(
             self.engine,
             key,
@@ -158,6 +181,46 @@ class Hub:
             on_progress=on_progress,
         )
         return result.stored
+
+    def stripe_catch_up(self) -> int:
+        """File Stripe's events since the cursor in the inbox; return the new ones.
+
+        Raises ConfigurationError when Stripe is not configured, and the
+        connector's error when the catch-up fails (recorded first).
+        """
+        from sync.stripe_intake import catch_up
+
+        jobs = self._stripe_jobs()
+        result = catch_up(self.engine, jobs.connector, now=self.clock())
+        for key in sorted(result.keys):
+            self.enqueue(key)
+        return result.stored
+
+    def bank_scan(self) -> int:
+        """Import the statement files waiting in `bank.statements_dir`; return how
+        many files were read. Raises ConfigurationError without a folder."""
+        from sync.statements import scan_folder
+
+        return len(scan_folder(self.engine, self.settings).files)
+
+    def _stripe_jobs(self) -> Any:
+        if self.settings.stripe is None:
+            raise ConfigurationError("stripe is not configured")
+        if self._stripe is None:
+            from connectors.stripe.client import StripeConnector
+            from sync.stripe_intake import StripeJobs
+
+            # No ledger accounts are configured yet: records are stored, nothing
+            # is posted. TODO: read ProcessorAccounts from the mapping file once
+            # it names them, so that payouts produce journal entries here too.
+            self._stripe = StripeJobs(
+                engine=self.engine,
+                connector=StripeConnector(self.settings.stripe),
+                owner=self.owner,
+                policy=self.policy,
+                clock=self.clock,
+            )
+        return self._stripe
 
     def _shop(self, name: str) -> ShopSettings:
         try:

@@ -3,7 +3,8 @@
 Every process may run a scheduler; only the leader fires. Leadership is a lease in the
 database (`scheduler:leader`), taken or renewed at each tick and by a heartbeat, so a
 scheduler that dies hands over within `LEADER_SECONDS`. Jobs: one poll per configured
-shop at its `poll_interval`, and the sweep at `[queue] sweep_interval`.
+shop at its `poll_interval`, the sweep at `[queue] sweep_interval`, Stripe's catch-up
+at `[stripe] poll_interval` and the bank folder scan at `[bank] scan_interval`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class Enqueuer(Protocol):
     def enqueue_poll(self, shop: str) -> None: ...
 
     def enqueue_sweep(self) -> None: ...
+
+    def enqueue_stripe_catch_up(self) -> None: ...
+
+    def enqueue_bank_scan(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,8 @@ class LeaderGate:
 
 
 def default_jobs(hub: Enqueuer) -> list[ScheduledJob]:
-    """Return the hub's jobs: a poll per shop and the sweep."""
+    """Return the hub's jobs: a poll per shop, the sweep, and the Stripe catch-up
+    and bank folder scan when those are configured."""
     jobs = [
         ScheduledJob(
             f"poll:{shop.name}",
@@ -90,9 +96,22 @@ def default_jobs(hub: Enqueuer) -> list[ScheduledJob]:
         )
         for shop in hub.settings.shops
     ]
-    jobs.append(
-        ScheduledJob("sweep", hub.settings.queue.sweep_interval, hub.enqueue_sweep)
-    )
+    settings = hub.settings
+    jobs.append(ScheduledJob("sweep", settings.queue.sweep_interval, hub.enqueue_sweep))
+    if settings.stripe is not None:
+        jobs.append(
+            ScheduledJob(
+                "stripe-catch-up",
+                settings.stripe.poll_interval,
+                hub.enqueue_stripe_catch_up,
+            )
+        )
+    if settings.bank.statements_dir is not None:
+        jobs.append(
+            ScheduledJob(
+                "bank-scan", settings.bank.scan_interval, hub.enqueue_bank_scan
+            )
+        )
     return jobs
 
 

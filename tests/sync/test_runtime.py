@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from config.settings import Settings
+from config.settings import Settings, settings_from_dict
 from sync import leases
-from sync.inbox import store_delivery
+from sync.inbox import Delivery, store_delivery
 from sync.orders_repo import list_orders
 from sync.runtime import Hub
-from sync.scheduler import LEADER_KEY, LeaderGate
+from sync.scheduler import LEADER_KEY, LeaderGate, default_jobs
 from sync.store.db import make_engine, migrate
 from sync.store.models import InboxStatus
 from tests.sync.helpers import T0, FakeSource, hub_settings, inbox_rows, webhook
@@ -196,3 +196,45 @@ def test_worker_parks_a_malformed_body_and_goes_on_with_the_rest(hub: Hub) -> No
     assert parked.body == b'{"id": 99, "line_items": ['
     assert parked.last_error
     assert len(list_orders(hub.engine)) == 3
+
+
+def _stripe_delivery() -> Delivery:
+    return Delivery(
+        source="stripe",
+        account="default",
+        topic="payout.paid",
+        event_id="evt_1",
+        key="stripe:default:payout:po_1",
+        body=b'{"id": "evt_1"}',
+    )
+
+
+def test_order_intake_never_touches_another_source_s_rows(hub: Hub) -> None:
+    store_delivery(hub.engine, _stripe_delivery())
+
+    outcome = hub.process_key("stripe:default:payout:po_1")
+
+    assert outcome is None  # Stripe is not configured: nothing routes the key
+    [row] = inbox_rows(hub.engine)
+    assert (row.status, row.attempts) == (InboxStatus.PENDING, 0)
+
+
+def test_scheduler_jobs_include_stripe_and_bank_only_when_configured(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    plain = hub_settings(sqlite_url, tmp_path)
+    data = plain.model_dump(mode="json", exclude={"base_dir"})
+    data["shops"][0].update(access_token="shpat_x", webhook_secret="whsec_x")
+    data["stripe"] = {"api_key": "sk_test_x", "webhook_secret": "whsec_y"}
+    data["bank"]["statements_dir"] = str(tmp_path / "in")
+    full = settings_from_dict(data, base_dir=tmp_path)
+
+    def names(settings: Settings) -> list[str]:
+        hub = Hub(settings, orders=FakeSource())
+        try:
+            return [job.name for job in default_jobs(hub)]
+        finally:
+            hub.close()
+
+    assert names(plain) == ["poll:acme", "sweep"]
+    assert names(full) == ["poll:acme", "sweep", "stripe-catch-up", "bank-scan"]

@@ -1,0 +1,70 @@
+"""The hub routes Stripe keys to Stripe intake and schedules its catch-up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from config.settings import settings_from_dict
+from connectors.sandbox.stripe.generator import generate_payouts
+from connectors.sandbox.stripe.server import API_KEY, SandboxStripe
+from sync.runtime import Hub
+from sync.store.models import InboxEvent, InboxStatus
+from sync.store.models_stripe import StripeObjectRecord
+from tests.sync.helpers import FakeSource
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxStripe]:
+    with SandboxStripe(seed=5) as server:
+        yield server
+
+
+@pytest.fixture
+def hub(
+    store_url: str, tmp_path: Path, engine: Engine, sandbox: SandboxStripe
+) -> Iterator[Hub]:
+    data = {
+        "environment": "development",
+        "store": {"url": store_url},
+        "stripe": {
+            "api_key": API_KEY,
+            "webhook_secret": "whsec_runtime",
+            "api_base": sandbox.url,
+            "max_network_retries": 0,
+        },
+    }
+    hub = Hub(settings_from_dict(data, base_dir=tmp_path), orders=FakeSource())
+    yield hub
+    hub.close()
+
+
+def test_stripe_catch_up_then_stripe_keys_are_processed_by_stripe_intake(
+    hub: Hub, sandbox: SandboxStripe
+) -> None:
+    start = int(time.time()) - 2 * 86400
+    generate_payouts(sandbox.account, start=start, payouts=1, charges_per_payout=3)
+
+    assert hub.stripe_catch_up() > 0
+    keys = sorted({task.args[0] for task in hub.huey.pending()})
+    assert keys and all(key.startswith("stripe:") for key in keys)
+
+    for key in keys:
+        hub.process_key(key)
+
+    with hub.engine.connect() as conn:
+        pending = conn.execute(
+            select(func.count()).where(
+                InboxEvent.source == "stripe",
+                InboxEvent.status == InboxStatus.PENDING,
+            )
+        ).scalar_one()
+        stored = conn.execute(
+            select(func.count()).select_from(StripeObjectRecord)
+        ).scalar_one()
+    assert pending == 0
+    assert stored >= 4  # three payments and the payout, at least
