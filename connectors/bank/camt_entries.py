@@ -22,7 +22,7 @@ from connectors.bank.stream import (
 )
 from o2c.errors import PayloadError
 from o2c.money import Money
-from o2c.statements import StatementLine, StructuredReference
+from o2c.statements import StatementLine, StructuredReference, exact_money
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def _batch_amounts(details: list[x.Node], entry_amount: Money) -> list[Money] | 
             indicator is None and entry_amount.amount < 0
         )
         signed = -amount if negative else amount
-        parts.append(Money(amount=signed, currency=entry_amount.currency))
+        parts.append(exact_money(signed, entry_amount.currency))
     total = sum((part.amount for part in parts), Decimal(0))
     return parts if total == entry_amount.amount else None
 

@@ -117,11 +117,21 @@ class Node:
     dictionary read, whatever namespace (or none) the file used.
     """
 
-    __slots__ = ("_paths", "element")
+    __slots__ = ("_paths", "_prefix", "element")
 
-    def __init__(self, element: etree._Element) -> None:
+    def __init__(
+        self,
+        element: etree._Element,
+        *,
+        shared: tuple[dict[str, list[etree._Element]], str] | None = None,
+    ) -> None:
         self.element = element
+        # A node that is the only element at its path reads its ancestor's index
+        # through a prefix instead of indexing its subtree again.
         self._paths: dict[str, list[etree._Element]] | None = None
+        self._prefix = ""
+        if shared is not None:
+            self._paths, self._prefix = shared
 
     def _index(self) -> dict[str, list[etree._Element]]:
         if self._paths is None:
@@ -140,21 +150,31 @@ class Node:
             self._paths = paths
         return self._paths
 
+    def _found(self, path: str) -> list[etree._Element]:
+        return self._index().get(self._prefix + path, [])
+
     def first(self, path: str) -> Node | None:
         """The first element at the path, or None."""
-        found = self._index().get(path)
-        return Node(found[0]) if found else None
+        found = self._found(path)
+        if not found:
+            return None
+        if len(found) == 1:
+            return Node(found[0], shared=(self._index(), f"{self._prefix}{path}/"))
+        return Node(found[0])
 
     def all(self, path: str) -> list[Node]:
         """Every element at the path, in document order."""
-        return [Node(element) for element in self._index().get(path, [])]
+        found = self._found(path)
+        if len(found) == 1:
+            return [Node(found[0], shared=(self._index(), f"{self._prefix}{path}/"))]
+        return [Node(element) for element in found]
 
     def text(self, path: str | None = None) -> str | None:
         """The stripped text at the path (or of this element); None when empty."""
         if path is None:
             raw = self.element.text
         else:
-            found = self._index().get(path)
+            found = self._found(path)
             raw = found[0].text if found else None
         value = raw.strip() if raw else ""
         return value or None

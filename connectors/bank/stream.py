@@ -8,7 +8,7 @@ way without holding their lines; `collect` gathers a stream into whole statement
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -190,14 +190,3 @@ def parse_iso_date(value: str | None, *, where: str) -> date:
         return date.fromisoformat(value[:10])
     except ValueError as exc:
         raise PayloadError(f"not a date: {value!r}", where=where) from exc
-
-
-def stream_statements(items: Iterator[StatementItem]) -> Iterator[StatementItem]:
-    """Pass a stream through, checking that lines follow a statement."""
-    started = False
-    for item in items:
-        if isinstance(item, Statement):
-            started = True
-        elif not started:
-            raise PayloadError("a statement line came before its statement")
-        yield item
