@@ -320,7 +320,7 @@ def balance_lines(draw: st.DrawFn, currency: str) -> list[BalanceTransaction]:
     return lines
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(data=st.data(), currency=CURRENCIES)
 def test_payout_entries_balance_and_empty_the_clearing_account(
     data: st.DataObject, currency: str
