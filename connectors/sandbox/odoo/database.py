@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ class Database:
         self._tables: dict[str, dict[int, Row]] = {}
         self._next_id: dict[str, int] = {}
         self._undo: list[tuple[str, int, Row | None]] | None = None
+        self._seen: set[tuple[str, int]] = set()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -36,6 +36,7 @@ class Database:
                 yield
                 return
             self._undo = []
+            self._seen = set()
             try:
                 yield
             except BaseException:
@@ -43,6 +44,7 @@ class Database:
                 raise
             finally:
                 self._undo = None
+                self._seen = set()
 
     def _rollback(self) -> None:
         """Restore every touched row to its state before the transaction."""
@@ -56,10 +58,11 @@ class Database:
 
     def _remember(self, model: str, rid: int) -> None:
         """Journal the row's current state once per transaction."""
-        if self._undo is None:
+        if self._undo is None or (model, rid) in self._seen:
             return
+        self._seen.add((model, rid))
         before = self._tables[model].get(rid)
-        self._undo.append((model, rid, copy.deepcopy(before)))
+        self._undo.append((model, rid, _copy_row(before)))
 
     def table(self, model: str) -> dict[int, Row]:
         """Return the rows of `model` (created empty on first use)."""
@@ -104,3 +107,10 @@ class Database:
     def ids(self, model: str) -> list[int]:
         """Return every id of `model`, ascending."""
         return sorted(self.table(model))
+
+
+def _copy_row(row: Row | None) -> Row | None:
+    """Return a copy of a row deep enough for its values (lists are the mutables)."""
+    if row is None:
+        return None
+    return {k: list(v) if isinstance(v, list) else v for k, v in row.items()}

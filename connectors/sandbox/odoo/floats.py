@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 ZERO = Decimal("0")
+EPSILON = Decimal(2) ** -52
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -32,12 +33,16 @@ def to_decimal(value: Any) -> Decimal:
 def float_round(value: Decimal, rounding: Decimal) -> Decimal:
     """Return `value` rounded half away from zero to a multiple of `rounding`.
 
-    This is Odoo's `float_round(value, precision_rounding=...)`: its epsilon nudge
-    makes binary ties (2.675, 0.005) round up, which exact Decimal half-up matches.
+    This is Odoo's `float_round(value, precision_rounding=...)`, including its
+    nudge of one part in 2**52 away from zero before rounding half-up: a value a
+    hair below a tie (a division that is not exact in 28 digits, or in binary)
+    rounds as the tie it stands for, as in Odoo.
     """
     if rounding <= 0:
         return value
-    steps = (value / rounding).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    normalized = value / rounding
+    normalized += normalized * EPSILON
+    steps = normalized.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     result = steps * rounding
     return result.quantize(rounding) if rounding.as_tuple().exponent < 0 else result
 

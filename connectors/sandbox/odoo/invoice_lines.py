@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from connectors.sandbox.odoo.database import Row
 from connectors.sandbox.odoo.env import Env
-from connectors.sandbox.odoo.floats import ZERO, float_round, to_decimal
+from connectors.sandbox.odoo.floats import ZERO, float_round, is_zero, to_decimal
 from connectors.sandbox.odoo.taxes import LineResult, Tax, compute_line
 from connectors.sandbox.odoo.taxes_legacy import compute_all
 
@@ -160,8 +160,12 @@ def _untaxed_total(
         return sum(subtotals, ZERO)
     raw_excluded = sum((r.total_excluded for r in results), ZERO)
     if ctx.master:
-        taxed = [t for r in results for t in r.taxes if t.amount]
-        if taxed and all(t.tax.price_include for t in taxed):
+        # "Mixed" mode: when every tax that is not zero in the currency is
+        # price-included, the rounded total is what must come out exact.
+        taxed = [
+            t for r in results for t in r.taxes if not is_zero(t.amount, ctx.rounding)
+        ]
+        if all(t.tax.price_include for t in taxed):
             raw_included = sum((r.total_included for r in results), ZERO)
             return float_round(raw_included, ctx.rounding) - sum(
                 tax_amounts.values(), ZERO

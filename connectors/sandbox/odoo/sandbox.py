@@ -173,9 +173,10 @@ class SandboxOdoo:
         Raises KeyError when the external id does not exist.
         """
         module, name = xmlid.split(".", 1)
-        for row in self.records("ir.model.data"):
-            if row["module"] == module and row["name"] == name:
-                return int(row["res_id"])
+        with self._db.lock:
+            for row in self._db.table("ir.model.data").values():
+                if row["module"] == module and row["name"] == name:
+                    return int(row["res_id"])
         raise KeyError(xmlid)
 
     def env(self) -> Env:
