@@ -89,7 +89,7 @@ def _check_minor_units(value: Any) -> None:
             _check_minor_units(item)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(min_value=0, max_value=2**32),
     currency=st.sampled_from(["EUR", "USD", "JPY", "KWD", "GBP", "CAD"]),
