@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from config.settings import CsvProfile, Settings
@@ -283,13 +283,42 @@ def _flush(conn: Connection, lines: list[StatementLine], result: FileImport) -> 
     while pending:
         stored, conflicted = _insert(conn, pending, result.record_id)
         result.lines_stored += stored
+        same = _stored_unchanged(conn, conflicted)
+        result.lines_duplicate += len(same)
         pending = []
         for line in conflicted:
+            if id(line) in same:
+                continue
             renamed = _rename_if_distinct(conn, line, result.record_id)
             if renamed is None:
                 result.lines_duplicate += 1
             else:
                 pending.append(renamed)
+
+
+def _stored_unchanged(conn: Connection, lines: list[StatementLine]) -> set[int]:
+    """The lines (by `id()`) stored before under their key with the same content.
+
+    One query for the whole batch: re-importing a file is the common case.
+    """
+    if not lines:
+        return set()
+    keys = {(line.account[:128], line.import_id) for line in lines}
+    query = select(
+        BankStatementLineRecord.account,
+        BankStatementLineRecord.import_id,
+        BankStatementLineRecord.content_hash,
+    ).where(
+        tuple_(BankStatementLineRecord.account, BankStatementLineRecord.import_id).in_(
+            keys
+        )
+    )
+    stored = {(row[0], row[1]): row[2] for row in conn.execute(query)}
+    return {
+        id(line)
+        for line in lines
+        if stored.get((line.account[:128], line.import_id)) == content_hash(line)
+    }
 
 
 def _insert(
@@ -454,19 +483,31 @@ def scan_folder(
     ]
     report = ImportReport()
     for path in candidates:
+        if not path.exists():
+            continue  # another scan took it meanwhile
         outcome = import_files(
             engine, [path], csv_profiles=settings.bank.csv_profiles
         ).files[0]
         report.files.append(outcome)
-        if outcome.status == ImportStatus.IMPORTED:
-            outcome.path = str(_move(path, processed))
-        else:
-            moved = _move(path, folder / FAILED_DIR)
-            outcome.path = str(moved)
-            moved.with_name(moved.name + ".error.txt").write_text(
-                f"{outcome.error}\n", encoding="utf-8"
-            )
+        try:
+            _put_aside(path, outcome, folder=folder, processed=processed)
+        except FileNotFoundError:
+            logger.warning("%s vanished before it could be moved aside", path)
     return report
+
+
+def _put_aside(
+    path: Path, outcome: FileImport, *, folder: Path, processed: Path
+) -> None:
+    """Move an imported file to `processed`, a failed one to `failed/` + its error."""
+    if outcome.status == ImportStatus.IMPORTED:
+        outcome.path = str(_move(path, processed))
+        return
+    moved = _move(path, folder / FAILED_DIR)
+    outcome.path = str(moved)
+    moved.with_name(moved.name + ".error.txt").write_text(
+        f"{outcome.error}\n", encoding="utf-8"
+    )
 
 
 def _scan_dirs(settings: Settings) -> tuple[Path, Path]:
