@@ -6,6 +6,9 @@ so each peak RSS belongs to one parse alone. A 10,000-entry CAMT file is parsed 
 equal peaks for 10k and 100k entries show that memory does not grow with the file.
 MT940 is measured twice: split into daily statements (mt-940 parses one statement
 block at a time) and as one single 100,000-entry statement (held whole by mt-940).
+Last, a 20,000-entry CAMT file is imported into SQLite twice (stored, then absorbed
+as duplicates). Throughput is given per CPU second: wall time on a shared machine
+says more about the neighbours than about the parser.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 ENTRIES = 100_000
 SMALL = 10_000
+IMPORTED = 20_000
 
 _CHILD = """
 import json, resource, sys, time
@@ -137,6 +141,43 @@ def _report(label: str, path: Path) -> None:
     )
 
 
+_IMPORT_CHILD = """
+import json, sys, time
+from pathlib import Path
+from sync.store.db import make_engine, migrate
+from sync.statements import import_files
+engine = make_engine(sys.argv[2])
+migrate(engine)
+figures = []
+for _ in range(2):
+    started = time.perf_counter()
+    report = import_files(engine, [Path(sys.argv[1])])
+    figures.append([time.perf_counter() - started, report.lines_stored,
+                    report.lines_duplicate])
+print(json.dumps(figures))
+"""
+
+
+def _report_import(path: Path, database: Path) -> None:
+    """Import the file into a fresh SQLite store twice (the second: all duplicates)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_CHILD, str(path), f"sqlite:///{database}"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    (first, stored, _), (again, _, duplicate) = json.loads(
+        result.stdout.strip().splitlines()[-1]
+    )
+    print(
+        f"import camt.053 {IMPORTED:,} entries into SQLite: {first:.1f} s "
+        f"({stored:,} stored, {stored / first:,.0f} lines/s); again: {again:.1f} s "
+        f"({duplicate:,} duplicates, nothing stored)",
+        flush=True,
+    )
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-bank-") as folder:
         root = Path(folder)
@@ -162,6 +203,8 @@ def main() -> None:
             else:
                 write_mt940(path, entries, per_statement=per_statement)
             _report(label, path)
+        write_camt(root / "import.xml", IMPORTED)
+        _report_import(root / "import.xml", root / "hub.db")
 
 
 if __name__ == "__main__":
