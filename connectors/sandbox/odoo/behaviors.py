@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from connectors.sandbox.odoo import orm
@@ -203,15 +202,17 @@ def _total_order(env: Env, order_id: int) -> None:
         if line["order_id"] != order_id:
             continue
         taxes = [load_tax(env, t) for t in line.get(tax_field) or []]
-        args: dict[str, Decimal] = {
-            "price_unit": to_decimal(line.get("price_unit")),
-            "quantity": to_decimal(line.get("product_uom_qty")),
-            "discount": to_decimal(line.get("discount")),
-        }
-        if env.profile.modern_taxes:
-            result = compute_line(taxes, rounding=rounding, **args)
-        else:
-            result = compute_all(taxes, rounding=rounding, **args)
+        price = to_decimal(line.get("price_unit"))
+        quantity = to_decimal(line.get("product_uom_qty"))
+        discount = to_decimal(line.get("discount"))
+        engine = compute_line if env.profile.modern_taxes else compute_all
+        result = engine(
+            taxes,
+            price_unit=price,
+            quantity=quantity,
+            discount=discount,
+            rounding=rounding,
+        )
         subtotal = float_round(result.total_excluded, rounding)
         line_total = float_round(result.total_included, rounding)
         env.db.update(

@@ -31,8 +31,7 @@ def compile_domain(env: Env, model: str, domain: Any) -> Predicate:
     stack: list[Predicate] = []
     for item in reversed(items):
         if item == "!":
-            inner = stack.pop()
-            stack.append(lambda row, p=inner: not p(row))
+            stack.append(_negate(stack.pop()))
         elif item in ("&", "|"):
             left, right = stack.pop(), stack.pop()
             stack.append(_combine(item, left, right))
@@ -42,6 +41,16 @@ def compile_domain(env: Env, model: str, domain: Any) -> Predicate:
         left, right = stack.pop(), stack.pop()
         stack.append(_combine("&", left, right))
     return stack[0] if stack else (lambda row: True)
+
+
+def _negate(inner: Predicate) -> Predicate:
+    """Return the negation of a predicate."""
+    return lambda row: not inner(row)
+
+
+def _constant(truth: bool) -> Predicate:
+    """Return a predicate that is always `truth` (the (1, '=', 1) leaves)."""
+    return lambda row: truth
 
 
 def _combine(op: str, left: Predicate, right: Predicate) -> Predicate:
@@ -57,7 +66,7 @@ def _leaf(env: Env, model: str, item: Any) -> Predicate:
         raise PythonError("ValueError", f"Invalid leaf {item!r}")
     path, op, value = item
     if path in (0, 1) and op == "=" and value == 1:
-        return lambda row, truth=bool(path): truth
+        return _constant(bool(path))
     op = str(op).lower()
     if op not in OPERATORS:
         raise PythonError("ValueError", f"Invalid leaf {tuple(item)!r}")
@@ -128,12 +137,14 @@ def _compare(value: Any, op: str, target: Any) -> bool:
     if _empty(value) or _empty(target):
         return False
     left, right = _comparable(value, target)
-    return {
-        "<": left < right,
-        ">": left > right,
-        "<=": left <= right,
-        ">=": left >= right,
-    }[op]
+    return bool(
+        {
+            "<": left < right,
+            ">": left > right,
+            "<=": left <= right,
+            ">=": left >= right,
+        }[op]
+    )
 
 
 def _equal(value: Any, target: Any) -> bool:

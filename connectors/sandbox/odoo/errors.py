@@ -69,7 +69,7 @@ class MissingError(UserError):
     http_status = 404
 
 
-class AccessDenied(UserError):
+class AccessDenied(UserError):  # noqa: N818 - Odoo's name
     """Wrong credentials. Odoo sends no traceback for it."""
 
     odoo_name = "odoo.exceptions.AccessDenied"
@@ -118,7 +118,7 @@ class HttpError(OdooError):
         return f"werkzeug.exceptions.{self._reasons.get(self.status, 'HTTPException')}"
 
 
-class SessionExpired(OdooError):
+class SessionExpired(OdooError):  # noqa: N818 - mirrors Odoo's
     """A JSON-RPC web route was called without a live session."""
 
     odoo_name = "odoo.http.SessionExpiredException"

@@ -44,7 +44,12 @@ def float_round(value: Decimal, rounding: Decimal) -> Decimal:
     normalized += normalized * EPSILON
     steps = normalized.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     result = steps * rounding
-    return result.quantize(rounding) if rounding.as_tuple().exponent < 0 else result
+    exponent = rounding.as_tuple().exponent
+    return (
+        result.quantize(rounding)
+        if isinstance(exponent, int) and exponent < 0
+        else (result)
+    )
 
 
 def round_digits(value: Decimal, digits: int) -> Decimal:

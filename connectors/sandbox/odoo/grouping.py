@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -232,10 +232,13 @@ def _order_groups(
         return groups
     for term in reversed([t.split() for t in order.split(",") if t.strip()]):
         name, desc = term[0], len(term) > 1 and term[1].lower() == "desc"
-        groups = sorted(
-            groups, key=lambda g, n=name: _group_sort(g.get(n)), reverse=desc
-        )
+        groups = sorted(groups, key=_group_key(name), reverse=desc)
     return groups
+
+
+def _group_key(name: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+    """Return the sort key function of groups on one of their values."""
+    return lambda group: _group_sort(group.get(name))
 
 
 def _group_sort(value: Any) -> tuple[int, Any]:
@@ -278,7 +281,7 @@ def read_group(
         if lazy and len(gbs) > 1:
             entry["__context"] = {"group_by": gbs[1:]}
         result.append(entry)
-    result = _order_groups(result, orderby or None)
+    result = _order_groups(result, orderby if isinstance(orderby, str) else None)
     end = offset + limit if limit else None
     return result[offset:end]
 

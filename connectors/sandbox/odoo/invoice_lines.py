@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+
 from connectors.sandbox.odoo.database import Row
 from connectors.sandbox.odoo.env import Env
 from connectors.sandbox.odoo.floats import ZERO, float_round, is_zero, to_decimal

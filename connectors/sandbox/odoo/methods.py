@@ -195,7 +195,7 @@ def name_search(
     limit: int = 100,
     args: Any = None,
 ) -> list[list[Any]]:
-    """Return `[id, display_name]` pairs whose name matches (17+ `domain`, 16 `args`)."""
+    """Return `[id, display_name]` pairs of matching names (16 `args`, 17+ `domain`)."""
     env, model = call.env, call.model
     spec = env.spec(model)
     leaves = list(domain or args or [])

@@ -177,8 +177,8 @@ def _check_posted_write(move: Row, vals: Row) -> None:
     blocked = sorted(k for k in vals if k not in EDITABLE_WHEN_POSTED)
     if blocked:
         raise UserError(
-            f"You cannot modify the following fields of a posted entry ({move['name']}):"
-            f" {', '.join(blocked)}. Reset it to draft first."
+            "You cannot modify the following fields of a posted entry"
+            f" ({move['name']}): {', '.join(blocked)}. Reset it to draft first."
         )
 
 
@@ -338,7 +338,7 @@ def _accounting_date(env: Env, move: Row) -> dt.date:
     Odoo (16+) does not refuse a customer invoice dated in a locked period: it
     books it on the first open date (within today's year); entries are refused.
     """
-    day = move.get("invoice_date") or move["date"]
+    day: dt.date = move.get("invoice_date") or move["date"]
     locks = [d for d in _lock_dates(env, move) if day <= d]
     if not locks:
         return day
@@ -423,7 +423,8 @@ def _check_postable(env: Env, move: Row) -> None:
             else ("Customer Credit Note")
         )
         raise UserError(
-            f"The field 'Customer' is required, please complete it to validate the {kind}."
+            "The field 'Customer' is required, please complete it to validate the"
+            f" {kind}."
         )
     if to_decimal(move.get("amount_total")) < 0:
         raise UserError(

@@ -283,7 +283,8 @@ class PaymentRegister(Behavior):
         """
         if env.context.get("active_model", MOVE) != MOVE:
             raise UserError(
-                "The register payment wizard should only be called on account.move records."
+                "The register payment wizard should only be called on account.move"
+                " records."
             )
         moves = env.browse(MOVE, list(env.context.get("active_ids") or []))
         if not moves:

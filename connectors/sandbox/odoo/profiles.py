@@ -59,12 +59,12 @@ class VersionProfile:
 
     @property
     def has_formatted_read_group(self) -> bool:
-        """Return True where `formatted_read_group` exists (19; read_group deprecated)."""
+        """Return True where `formatted_read_group` exists: 19."""
         return self.major >= 19
 
     @property
     def sale_line_tax_field(self) -> str:
-        """Return the taxes field of sale.order.line: `tax_id` up to 18, then `tax_ids`."""
+        """Return the sale.order.line taxes field: `tax_id` to 18, `tax_ids` in 19."""
         return "tax_ids" if self.major >= 19 else "tax_id"
 
     @property

@@ -60,8 +60,9 @@ def _check_reconcilable(env: Env, lines: list[Row]) -> None:
     account = env.db.row("account.account", next(iter(accounts)))
     if not account.get("reconcile") and account["account_type"] != "asset_cash":
         raise UserError(
-            f"Account {account['code']} {account['name']} does not allow reconciliation."
-            " First change the configuration of this account to allow it."
+            f"Account {account['code']} {account['name']} does not allow"
+            " reconciliation. First change the configuration of this account to"
+            " allow it."
         )
     if any(r.get("parent_state") != "posted" for r in lines):
         raise UserError("You can only reconcile posted entries.")
@@ -237,7 +238,7 @@ def payment_state(env: Env, move: Row, residual: Decimal) -> str:
 
 def _reverses(move: Row, other: Row) -> bool:
     """Return True when one move is the reversal of the other."""
-    return (
+    return bool(
         other.get("reversed_entry_id") == move["id"]
         or move.get("reversed_entry_id") == other["id"]
     )

@@ -107,7 +107,8 @@ class SandboxOdoo:
         if self._server is None:
             raise ConfigurationError("the sandbox Odoo is not started")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
 
     @property
     def port(self) -> int:

@@ -10,6 +10,7 @@ JSON-2 errors with the exception's HTTP status and the bare error object.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -43,7 +44,8 @@ NOT_FOUND_HTML = (
 
 def _error_page(status: int) -> str:
     """Return a minimal HTML error page, as a proxy in front of Odoo sends."""
-    return f"<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
+    title = f"<title>{status}</title>"
+    return f"<html><head>{title}</head><body><h1>{status}</h1></body></html>"
 
 
 class Reply:
@@ -116,10 +118,14 @@ class Router:
             if method in ("login", "authenticate"):
                 return svc.login(*args[:3])
         elif service == "object":
-            if method == "execute_kw":
-                return svc.execute_kw(*args[:5], *args[5:7])
-            if method == "execute":
-                return svc.execute_kw(*args[:5], args[5:], {})
+            if method in ("execute_kw", "execute"):
+                db, uid, password, model, name = [*args, *[None] * 5][:5]
+                if method == "execute":
+                    return svc.execute_kw(db, uid, password, model, name, args[5:], {})
+                call_args, call_kwargs = [*args[5:], [], None][:2]
+                return svc.execute_kw(
+                    db, uid, password, model, name, call_args, call_kwargs
+                )
         elif service == "db":
             if method == "list":
                 return [svc.db.name]
@@ -221,16 +227,16 @@ def make_handler(router: Router) -> type[BaseHTTPRequestHandler]:
         wbufsize = 1 << 16  # one flush per answer: no Nagle/delayed-ACK stalls
         server_version = "Werkzeug/3.0 Python"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             logger.debug("sandbox odoo http: " + format, *args)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             self._handle("GET")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self._handle("POST")
 
-        def do_PUT(self) -> None:  # noqa: N802
+        def do_PUT(self) -> None:
             self._handle("PUT")
 
         def _handle(self, http_method: str) -> None:
@@ -249,10 +255,8 @@ def make_handler(router: Router) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fault.seconds)
             if fault is not None and fault.kind == "drop":
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 return
             self._send(reply)
             self.wfile.flush()

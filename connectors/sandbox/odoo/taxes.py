@@ -61,7 +61,7 @@ class _State:
 
 
 def flatten_modern(taxes: list[Tax]) -> list[Tax]:
-    """Return taxes sorted by (sequence, id), groups expanded in place, no duplicates."""
+    """Return taxes by (sequence, id), groups expanded in place, without duplicates."""
     result: list[Tax] = []
     for tax in sorted(taxes, key=lambda t: (t.sequence, t.id)):
         members = (
@@ -100,7 +100,7 @@ def _batches(states: list[_State]) -> None:
 
 
 def _push(states: list[_State], targets: list[int], amount: Decimal) -> None:
-    """Add `amount` to the bases of the target taxes (and to the tax base if pending)."""
+    """Add `amount` to the targets' bases (and to their tax base while pending)."""
     for i in targets:
         states[i].extra_base_for_base += amount
         if not states[i].computed:

@@ -14,7 +14,7 @@ from connectors.sandbox.odoo import SUPPORTED_VERSIONS, SandboxOdoo
 TODAY = dt.date(2026, 3, 15)
 
 
-class RpcFault(Exception):
+class RpcFault(Exception):  # noqa: N818 - named after the wire term
     """A JSON-RPC error answer; `error` is Odoo's error object."""
 
     def __init__(self, error: dict[str, Any]) -> None:

@@ -216,7 +216,8 @@ def test_lock_date_refuses_entries_and_moves_invoice_dates(
     with pytest.raises(RpcFault) as caught:
         rpc("account.move", "action_post", [entry])
     assert caught.value.message == (
-        "You cannot add/modify entries prior to and inclusive of the lock date 02/28/2026."
+        "You cannot add/modify entries prior to and inclusive of the lock date"
+        " 02/28/2026."
     )
     invoice = rpc(
         "account.move",

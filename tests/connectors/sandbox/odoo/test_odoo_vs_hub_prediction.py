@@ -6,7 +6,7 @@ a disagreement means one of them misreads Odoo.
 
 from __future__ import annotations
 
-from decimal import Decimal as D
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -26,9 +26,9 @@ def _sandbox(version: int, rounding: str) -> SandboxOdoo:
 
 lines_strategy = st.lists(
     st.tuples(
-        st.decimals(min_value=D("-50"), max_value=D("999.99"), places=2),
+        st.decimals(min_value=Decimal("-50"), max_value=Decimal("999.99"), places=2),
         st.integers(min_value=1, max_value=7),
-        st.sampled_from([D(0), D(0), D(10), D("12.5")]),
+        st.sampled_from([Decimal(0), Decimal(0), Decimal(10), Decimal("12.5")]),
         st.sampled_from(RATES),
         st.booleans(),
     ),
@@ -37,7 +37,9 @@ lines_strategy = st.lists(
 )
 
 
-def _sandbox_totals(odoo: SandboxOdoo, lines: list[tuple[Any, ...]]) -> tuple[D, D]:
+def _sandbox_totals(
+    odoo: SandboxOdoo, lines: list[tuple[Any, ...]]
+) -> tuple[Decimal, Decimal]:
     vals = {
         "move_type": "out_invoice",
         "partner_id": odoo.ref("sandbox.partner_deco"),
@@ -75,17 +77,17 @@ def _sandbox_totals(odoo: SandboxOdoo, lines: list[tuple[Any, ...]]) -> tuple[D,
 
 def _hub_totals(
     odoo: SandboxOdoo, lines: list[tuple[Any, ...]], rounding: str
-) -> tuple[D, D]:
+) -> tuple[Decimal, Decimal]:
     doc = [
         DocumentLine(
-            quantity=D(qty),
+            quantity=Decimal(qty),
             price_unit=price,
             discount=discount,
             taxes=(
                 TaxDefinition(
                     id=odoo.ref(f"sandbox.tax_{rate}_{'incl' if inc else 'excl'}"),
                     name=f"{rate}%",
-                    amount=D(rate),
+                    amount=Decimal(rate),
                     price_include=inc,
                 ),
             ),
@@ -128,6 +130,9 @@ def test_sandbox_invoice_totals_match_the_hub_prediction(
 
 def test_sandbox_rounds_a_division_tie_up_like_float_round() -> None:
     odoo = _sandbox(19, "round_globally")
-    lines = [(D("-1.07"), 1, D("12.5"), 5, True), (D("804.07"), 1, D("12.5"), 5, True)]
+    lines = [
+        (Decimal("-1.07"), 1, Decimal("12.5"), 5, True),
+        (Decimal("804.07"), 1, Decimal("12.5"), 5, True),
+    ]
     # 702.625 tax-included in total: Odoo rounds the tie up to 702.63.
-    assert _sandbox_totals(odoo, lines) == (D("669.17"), D("33.46"))
+    assert _sandbox_totals(odoo, lines) == (Decimal("669.17"), Decimal("33.46"))
