@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from sync.cli import admin, configure, orders, processes
+from sync.cli import admin, configure, demo, orders, processes
 from sync.cli.context import CliState
 
 app = typer.Typer(
@@ -41,5 +41,6 @@ app.command("worker")(processes.worker_command)
 app.command("scheduler")(processes.scheduler_command)
 app.command("backfill")(processes.backfill_command)
 app.command("status")(admin.status_command)
+app.command("demo")(demo.demo_command)
 app.add_typer(orders.app, name="orders")
 app.add_typer(admin.dead_letters_app, name="dead-letters")
