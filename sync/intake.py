@@ -156,9 +156,10 @@ def process_key(
     """
     outcome = KeyOutcome(key)
     # A row stored while we release the lease would wait for the sweep: look again.
-    for _round in range(3):
+    for round_ in range(3):
         if not _hold(engine, key, owner, policy=policy, clock=clock):
-            outcome.busy = True
+            # Busy only if we did nothing: later, the new holder has the rest.
+            outcome.busy = round_ == 0
             break
         try:
             _drain(
