@@ -13,11 +13,13 @@ from typing import Any
 
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.queries import (
+    FULFILLMENT_BY_ID,
     FULFILLMENTS_MAX,
     ORDER_BY_ID,
     ORDER_DETAILS,
     ORDER_LINE_ITEMS_PAGE,
     ORDERS_UPDATED,
+    REFUND_BY_ID,
     REFUNDS_MAX,
 )
 from o2c.errors import PayloadError
@@ -30,10 +32,11 @@ DEFAULT_OVERLAP = timedelta(minutes=5)
 
 
 def fetch_order(client: ShopifyClient, gid: str) -> dict[str, Any] | None:
-    """Return the order node with all its line items, or None when no such order.
+    """Return the order node complete (every line item, refund and fulfillment),
+    or None when no such order.
 
-    Raises the client's ConnectorError subclasses; PayloadError when the answer
-    is not shaped like an order node.
+    Raises the client's ConnectorError subclasses; PayloadError when an answer is
+    not shaped as asked or the order has more refunds or fulfillments than read.
     """
     data = client.execute(
         ORDER_BY_ID, {"id": gid}, operation="order_by_id", external_id=gid
@@ -43,26 +46,24 @@ def fetch_order(client: ShopifyClient, gid: str) -> dict[str, Any] | None:
         return None
     if not isinstance(node, dict):
         raise PayloadError("order is not an object", where="data.order")
-    check_list_limits(node)
     complete_line_items(client, node)
+    complete_refunds_and_fulfillments(client, node)
     return node
 
 
-def check_list_limits(node: dict[str, Any]) -> None:
-    """Refuse an order whose refunds or fulfillments may have been cut off.
-
-    They are plain lists without paging, read with one more than the limit; an
-    order beyond the limit is refused rather than read in part, which would
-    misstate what was paid back or shipped. Raises PayloadError (the order is
-    parked for the operator).
-    """
-    for key, limit in (("refunds", REFUNDS_MAX), ("fulfillments", FULFILLMENTS_MAX)):
-        items = node.get(key)
-        if isinstance(items, list) and len(items) > limit:
-            raise PayloadError(
-                f"order has more than {limit} {key}, more than the connector reads",
-                where=key,
-            )
+def fetch_order_details(client: ShopifyClient, gid: str) -> dict[str, Any] | None:
+    """Return what a bulk operation cannot select: the order's payment terms and
+    full refunds and fulfillments, or None when no such order."""
+    data = client.execute(
+        ORDER_DETAILS, {"id": gid}, operation="order_details", external_id=gid
+    )
+    node = data.get("order")
+    if node is None:
+        return None
+    if not isinstance(node, dict):
+        raise PayloadError("order is not an object", where="data.order")
+    complete_refunds_and_fulfillments(client, node)
+    return node
 
 
 def complete_line_items(client: ShopifyClient, node: dict[str, Any]) -> None:
@@ -83,18 +84,49 @@ def complete_line_items(client: ShopifyClient, node: dict[str, Any]) -> None:
         connection["pageInfo"] = page["pageInfo"]
 
 
-def fetch_order_details(client: ShopifyClient, gid: str) -> dict[str, Any] | None:
-    """Return an order's payment terms, refunds and fulfillments (what a bulk
-    operation cannot select), or None when no such order."""
+def complete_refunds_and_fulfillments(
+    client: ShopifyClient, node: dict[str, Any]
+) -> None:
+    """Replace the order's refund and fulfillment ids with the full objects, each
+    read by id, in place.
+
+    They are plain lists without paging, read with one more than the limit; an
+    order beyond it is refused rather than read in part, which would misstate
+    what was paid back or shipped. Raises PayloadError (the order is parked).
+    """
+    for key, document, kind, limit in (
+        ("refunds", REFUND_BY_ID, "Refund", REFUNDS_MAX),
+        ("fulfillments", FULFILLMENT_BY_ID, "Fulfillment", FULFILLMENTS_MAX),
+    ):
+        listed = node.get(key)
+        if not isinstance(listed, list):
+            raise PayloadError(f"expected a list of {key}", where=key)
+        if len(listed) > limit:
+            raise PayloadError(
+                f"order has more than {limit} {key}, more than the connector reads",
+                where=key,
+            )
+        node[key] = [
+            _read_node(client, document, kind, _listed_id(item, key)) for item in listed
+        ]
+
+
+def _listed_id(item: Any, key: str) -> str:
+    gid = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(gid, str):
+        raise PayloadError("listed item has no id", where=key)
+    return gid
+
+
+def _read_node(
+    client: ShopifyClient, document: str, kind: str, gid: str
+) -> dict[str, Any]:
     data = client.execute(
-        ORDER_DETAILS, {"id": gid}, operation="order_details", external_id=gid
+        document, {"id": gid}, operation=f"{kind.lower()}_by_id", external_id=gid
     )
-    node = data.get("order")
-    if node is None:
-        return None
-    if not isinstance(node, dict):
-        raise PayloadError("order is not an object", where="data.order")
-    check_list_limits(node)
+    node = data.get("node")
+    if not isinstance(node, dict) or node.get("__typename") != kind:
+        raise PayloadError(f"{gid} did not come back as a {kind}", where="data.node")
     return node
 
 

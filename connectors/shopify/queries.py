@@ -8,16 +8,18 @@ shape from the JSONL lines so both paths hand the parser one dict shape.
 
 from __future__ import annotations
 
-# Page sizes inside one order. An order beyond them is paged (line items) or
-# refused by the parser as truncated (the rest), never silently cut.
-LINE_ITEMS_PAGE = 50
-SHIPPING_LINES_MAX = 10
-DISCOUNT_APPLICATIONS_MAX = 20
-REFUNDS_MAX = 10
+# Page sizes, chosen so each query's requested cost stays well under Shopify's
+# 1,000-point limit. Beyond them an order is paged (line items) or refused as
+# truncated (the rest), never silently cut.
+LINE_ITEMS_PAGE = 20
+SHIPPING_LINES_MAX = 5
+DISCOUNT_APPLICATIONS_MAX = 10
+REFUNDS_MAX = 50
 REFUND_LINES_MAX = 50
 REFUND_PARTS_MAX = 10
-FULFILLMENTS_MAX = 20
-FULFILLMENT_LINES_MAX = 50
+FULFILLMENTS_MAX = 50
+FULFILLMENT_LINES_MAX = 100
+TRACKING_NUMBERS_MAX = 10
 
 MONEY_BAG = (
     "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
@@ -99,41 +101,42 @@ PAYMENT_TERMS = """
     }
 """
 
-# Refunds and fulfillments are lists holding connections: a bulk operation cannot
-# select them, so `bulk` fetches them per order with ORDER_DETAILS.
-REFUNDS = f"""
-    refunds(first: {REFUNDS_MAX + 1}) {{
-        id createdAt note
-        refundLineItems(first: {REFUND_LINES_MAX}) {{
-            nodes {{
-                quantity restockType lineItem {{ id }}
-                subtotalSet {MONEY_BAG} totalTaxSet {MONEY_BAG}
-            }}
-            {PAGE_INFO}
+# Refunds and fulfillments are plain lists holding connections. Read in full
+# inside the order they would cost more than Shopify's 1,000-point limit for one
+# query, and a bulk operation cannot select them at all; so the order lists their
+# ids and each one is read by id (REFUND_BY_ID, FULFILLMENT_BY_ID).
+REFUND_IDS = f"refunds(first: {REFUNDS_MAX + 1}) {{ id }}"
+FULFILLMENT_IDS = f"fulfillments(first: {FULFILLMENTS_MAX + 1}) {{ id }}"
+
+REFUND = f"""
+    id createdAt note
+    refundLineItems(first: {REFUND_LINES_MAX}) {{
+        nodes {{
+            quantity restockType lineItem {{ id }}
+            subtotalSet {MONEY_BAG} totalTaxSet {MONEY_BAG}
         }}
-        refundShippingLines(first: {REFUND_PARTS_MAX}) {{
-            nodes {{ subtotalAmountSet {MONEY_BAG} }}
-            {PAGE_INFO}
-        }}
-        orderAdjustments(first: {REFUND_PARTS_MAX}) {{
-            nodes {{ reason amountSet {MONEY_BAG} taxAmountSet {MONEY_BAG} }}
-            {PAGE_INFO}
-        }}
-        transactions(first: {REFUND_PARTS_MAX}) {{
-            nodes {{ {TRANSACTION} }}
-            {PAGE_INFO}
-        }}
+        {PAGE_INFO}
+    }}
+    refundShippingLines(first: {REFUND_PARTS_MAX}) {{
+        nodes {{ subtotalAmountSet {MONEY_BAG} }}
+        {PAGE_INFO}
+    }}
+    orderAdjustments(first: {REFUND_PARTS_MAX}) {{
+        nodes {{ reason amountSet {MONEY_BAG} taxAmountSet {MONEY_BAG} }}
+        {PAGE_INFO}
+    }}
+    transactions(first: {REFUND_PARTS_MAX}) {{
+        nodes {{ {TRANSACTION} }}
+        {PAGE_INFO}
     }}
 """
 
-FULFILLMENTS = f"""
-    fulfillments(first: {FULFILLMENTS_MAX + 1}) {{
-        id status createdAt
-        trackingInfo {{ number }}
-        fulfillmentLineItems(first: {FULFILLMENT_LINES_MAX}) {{
-            nodes {{ quantity lineItem {{ id }} }}
-            {PAGE_INFO}
-        }}
+FULFILLMENT = f"""
+    id status createdAt
+    trackingInfo(first: {TRACKING_NUMBERS_MAX}) {{ number }}
+    fulfillmentLineItems(first: {FULFILLMENT_LINES_MAX}) {{
+        nodes {{ quantity lineItem {{ id }} }}
+        {PAGE_INFO}
     }}
 """
 
@@ -147,7 +150,11 @@ ORDER_CONNECTIONS = f"""
     }}
 """
 
-ORDER_NODE = ORDER_SCALARS + PAYMENT_TERMS + ORDER_CONNECTIONS + REFUNDS + FULFILLMENTS
+# What ORDER_BY_ID selects. `orders.fetch_order` then replaces the refund and
+# fulfillment ids with the full objects, giving the shape the parser reads.
+ORDER_NODE = (
+    ORDER_SCALARS + PAYMENT_TERMS + ORDER_CONNECTIONS + REFUND_IDS + FULFILLMENT_IDS
+)
 
 ORDER_BY_ID = f"""
 query OrderById($id: ID!) {{
@@ -166,9 +173,23 @@ query OrderLineItems($id: ID!, $after: String) {{
 }}
 """
 
+# What a bulk operation cannot select: payment terms and the refund and
+# fulfillment ids (each then read by id).
 ORDER_DETAILS = f"""
 query OrderDetails($id: ID!) {{
-    order(id: $id) {{ id {PAYMENT_TERMS} {REFUNDS} {FULFILLMENTS} }}
+    order(id: $id) {{ id {PAYMENT_TERMS} {REFUND_IDS} {FULFILLMENT_IDS} }}
+}}
+"""
+
+REFUND_BY_ID = f"""
+query RefundById($id: ID!) {{
+    node(id: $id) {{ __typename ... on Refund {{ {REFUND} }} }}
+}}
+"""
+
+FULFILLMENT_BY_ID = f"""
+query FulfillmentById($id: ID!) {{
+    node(id: $id) {{ __typename ... on Fulfillment {{ {FULFILLMENT} }} }}
 }}
 """
 

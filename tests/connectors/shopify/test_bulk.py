@@ -136,7 +136,10 @@ def test_bulk_orders_streams_complete_orders_in_the_by_id_shape(
     plain = _plain_node(pair_node)
     jsonl = "\n".join([*bulk_lines_of(pair_node), *bulk_lines_of(plain)]) + "\n"
     details = {
-        key: pair_node[key] for key in ("id", "paymentTerms", "refunds", "fulfillments")
+        "id": pair_node["id"],
+        "paymentTerms": pair_node["paymentTerms"],
+        "refunds": [{"id": r["id"]} for r in pair_node["refunds"]],
+        "fulfillments": [{"id": f["id"]} for f in pair_node["fulfillments"]],
     }
     mocked.post(
         ENDPOINT,
@@ -155,6 +158,11 @@ def test_bulk_orders_streams_complete_orders_in_the_by_id_shape(
     )
     mocked.get(RESULT_URL, body=jsonl)
     mocked.post(ENDPOINT, json=_ok({"order": details}))
+    refund, fulfillment = pair_node["refunds"][0], pair_node["fulfillments"][0]
+    mocked.post(ENDPOINT, json=_ok({"node": {"__typename": "Refund", **refund}}))
+    mocked.post(
+        ENDPOINT, json=_ok({"node": {"__typename": "Fulfillment", **fulfillment}})
+    )
     progress: list[int] = []
 
     since = datetime(2026, 1, 1, tzinfo=UTC)

@@ -286,6 +286,8 @@ def _order_node(gid: str, *, more_lines: bool = False) -> dict[str, Any]:
             "nodes": [{"id": f"{gid}-line-1"}],
             "pageInfo": {"hasNextPage": more_lines, "endCursor": "L1"},
         },
+        "refunds": [],
+        "fulfillments": [],
     }
 
 
@@ -379,3 +381,50 @@ def test_fetch_order_refuses_more_refunds_than_it_reads(
     with pytest.raises(PayloadError) as caught:
         fetch_order(client, "gid://shopify/Order/9")
     assert caught.value.where == "refunds"
+
+
+def test_fetch_order_reads_each_refund_and_fulfillment_by_id(
+    client: ShopifyClient, mocked: responses.RequestsMock, fixture_bytes: Any
+) -> None:
+    from connectors.shopify.parse import order_from_graphql
+
+    full = json.loads(fixture_bytes("pair__order_b2b_eur_usd.graphql.json"))
+    listed = {
+        **full,
+        "refunds": [{"id": r["id"]} for r in full["refunds"]],
+        "fulfillments": [{"id": f["id"]} for f in full["fulfillments"]],
+    }
+    mocked.post(ENDPOINT, json=_ok({"order": listed}))
+    mocked.post(
+        ENDPOINT,
+        json=_ok({"node": {"__typename": "Refund", **full["refunds"][0]}}),
+    )
+    mocked.post(
+        ENDPOINT,
+        json=_ok({"node": {"__typename": "Fulfillment", **full["fulfillments"][0]}}),
+    )
+
+    node = fetch_order(client, full["id"])
+
+    assert node is not None
+    assert order_from_graphql(node, shop="demo") == order_from_graphql(
+        full, shop="demo"
+    )
+    assert [_sent(mocked, i)["variables"] for i in (1, 2)] == [
+        {"id": "gid://shopify/Refund/66001"},
+        {"id": "gid://shopify/Fulfillment/71001"},
+    ]
+
+
+def test_fetch_order_refuses_a_node_of_another_type(
+    client: ShopifyClient, mocked: responses.RequestsMock
+) -> None:
+    from o2c.errors import PayloadError
+
+    node = _order_node("gid://shopify/Order/9")
+    node["refunds"] = [{"id": "gid://shopify/Refund/1"}]
+    mocked.post(ENDPOINT, json=_ok({"order": node}))
+    mocked.post(ENDPOINT, json=_ok({"node": None}))
+
+    with pytest.raises(PayloadError, match="Refund"):
+        fetch_order(client, "gid://shopify/Order/9")
