@@ -72,6 +72,11 @@ class ServerSettings(_Section):
     # 0: any free port (tests, the demo).
     port: int = Field(8000, ge=0, le=65535)
     max_body_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    # The admin API (/admin/...) wants `Authorization: Bearer <token>`; without a
+    # token it answers only clients on this machine (loopback).
+    admin_token: SecretStr | None = None
+
+    _secrets = field_validator("admin_token", mode="before")(_secret)
 
 
 class StoreSettings(_Section):

@@ -49,6 +49,9 @@ host = "{host}"
 port = {port}
 # Larger webhook bodies are refused with 413 before they are read in full.
 max_body_bytes = 5242880
+# The admin API (/admin/...) needs this bearer token; without one it answers only
+# requests from this machine.
+# admin_token = "env:O2C_HUB_ADMIN_TOKEN"
 
 [store]
 # SQLAlchemy URL of the hub's database. Empty: SQLite file o2c-hub.db beside this file.

@@ -14,34 +14,19 @@ from typing import Any
 
 from rich.table import Table
 
-from o2c.orders import Order
 from sync.cli.context import stdout
+from sync.http.views import iso, money_json, order_detail_json, order_json
 from sync.store.models import OrderRecord
 
-
-def money_json(amount: Decimal | str, currency: str) -> dict[str, str]:
-    """Return money as JSON: the exact decimal as a string, and its currency."""
-    return {"amount": str(amount), "currency": currency}
-
-
-def order_json(record: OrderRecord) -> dict[str, Any]:
-    """Return the summary of a stored order as JSON-ready values."""
-    return {
-        "id": record.external_id,
-        "hub_id": record.id,
-        "shop": record.shop,
-        "number": record.number,
-        "state": record.state,
-        "hold_reasons": list(record.hold_reasons or []),
-        "version": _iso(record.version),
-        "total": money_json(record.total_amount, record.currency),
-        "updated_at": _iso(record.updated_at),
-    }
-
-
-def order_detail_json(record: OrderRecord, order: Order) -> dict[str, Any]:
-    """Return a stored order with its canonical form (every amount as money)."""
-    return {**order_json(record), "order": order.model_dump(mode="json")}
+__all__ = [
+    "key_value_table",
+    "money_json",
+    "order_detail_json",
+    "order_json",
+    "orders_table",
+    "print_json",
+    "show",
+]
 
 
 def print_json(value: Any) -> None:
@@ -59,7 +44,7 @@ def orders_table(records: list[OrderRecord]) -> Table:
             record.number,
             record.state,
             f"{record.total_amount} {record.currency}",
-            _iso(record.version) or "",
+            iso(record.version) or "",
             record.external_id,
         )
     return table
@@ -76,10 +61,6 @@ def key_value_table(title: str, rows: dict[str, Any]) -> Table:
 def show(renderable: Any) -> None:
     """Print a rich renderable on stdout."""
     stdout.print(renderable)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _default(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The hub's HTTP application: webhooks, health, readiness and Prometheus metrics.
+"""The hub's HTTP application: webhooks, admin API, health, readiness and metrics.
 
 `create_app` builds it from explicit parts (settings, engine, a queueing function and
 readiness probes) so tests and the benchmark run the same code as production;
@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings
 from sync import metrics
+from sync.http.admin import admin_router
 from sync.http.webhooks import Intake, shopify_router
 from sync.store.db import ping
 
@@ -65,6 +66,7 @@ def create_app(
     )
     app.state.intake = intake
     app.include_router(shopify_router(intake))
+    app.include_router(admin_router(intake))
     for router in routers:
         app.include_router(router if isinstance(router, APIRouter) else router(intake))
     checks: dict[str, Probe] = {"store": lambda: ping(engine), **(probes or {})}

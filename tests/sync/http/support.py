@@ -36,10 +36,15 @@ def sign(body: bytes, secret: str = SECRET) -> str:
     return base64.b64encode(digest).decode()
 
 
-def hub_settings(base_dir: Path, store_url: str) -> Settings:
+def hub_settings(
+    base_dir: Path, store_url: str, *, admin_token: str | None = None
+) -> Settings:
+    server: dict[str, Any] = {"max_body_bytes": MAX_BODY}
+    if admin_token:
+        server["admin_token"] = admin_token
     data = {
         "environment": "development",
-        "server": {"max_body_bytes": MAX_BODY},
+        "server": server,
         "store": {"url": store_url},
         "shops": [
             {
