@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from sync.http import ServerThread, create_app
 from sync.store.db import make_engine, migrate
@@ -83,6 +82,8 @@ def test_admin_refuses_other_machines_without_a_token(
     tmp_path: Path, sqlite_url: str
 ) -> None:
     # TestClient calls from host "testclient": the one way to be "not loopback" here.
+    from fastapi.testclient import TestClient
+
     engine = make_engine(sqlite_url)
     migrate(engine)
     app = create_app(
