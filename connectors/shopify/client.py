@@ -173,6 +173,10 @@ class ShopifyClient:
                 },
                 timeout=self.timeout,
             )
+        except requests.ConnectTimeout as exc:  # never sent: safe to send again
+            raise RetryableError(
+                f"connect timed out: {exc.__class__.__name__}", system=SYSTEM, **context
+            ) from exc
         except requests.Timeout as exc:
             kind = AmbiguousWriteError if is_write else RetryableError
             raise kind(f"timed out: {exc}", system=SYSTEM, **context) from exc

@@ -7,7 +7,7 @@ missing or of the wrong type, so a malformed body never leaks a KeyError or Type
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, TypeVar
@@ -293,7 +293,7 @@ class Obj:
         value = self.raw(key)
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return str(value)
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             return value
         raise PayloadError(f"not a numeric id: {value!s:.40}", where=self.at(key))
 
@@ -347,10 +347,3 @@ def in_time_order(items: Iterable[D]) -> tuple[D, ...]:
 def lower_or_none(value: str | None) -> str | None:
     """Return an enum-like value in lower case (Shopify REST vocabulary)."""
     return value.lower() if value is not None else None
-
-
-def as_mapping(value: object, where: str) -> Mapping[str, Any]:
-    """Return a decoded JSON object, or raise PayloadError naming what it was."""
-    if not isinstance(value, dict):
-        raise PayloadError(f"expected a JSON object, got {kind_of(value)}", where=where)
-    return value

@@ -194,6 +194,17 @@ def test_a_mutation_that_times_out_is_ambiguous_and_not_retried(
     assert client.calls == 1
 
 
+def test_a_mutation_that_cannot_connect_is_retried(
+    client: ShopifyClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(ENDPOINT, body=requests.ConnectTimeout("no route"))
+    mocked.post(ENDPOINT, json=_ok({"x": {"userErrors": []}}))
+
+    assert client.execute("mutation M { x }", operation="write") == {
+        "x": {"userErrors": []}
+    }
+
+
 def test_garbled_json_is_retried(
     client: ShopifyClient, mocked: responses.RequestsMock
 ) -> None:
