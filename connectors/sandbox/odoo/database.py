@@ -27,6 +27,7 @@ class Database:
         self._next_id: dict[str, int] = {}
         self._undo: list[tuple[str, int, Row | None]] | None = None
         self._seen: set[tuple[str, int]] = set()
+        self._indexes: dict[tuple[str, str], dict[Any, set[int]]] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -51,10 +52,45 @@ class Database:
         assert self._undo is not None
         for model, rid, before in reversed(self._undo):
             table = self._tables[model]
+            self._unindex(model, table.get(rid))
             if before is None:
                 table.pop(rid, None)
             else:
                 table[rid] = before
+                self._index(model, before)
+
+    def add_index(self, model: str, fname: str) -> None:
+        """Keep an index of `model` rows by the value of `fname` (see `lookup`)."""
+        index: dict[Any, set[int]] = {}
+        for rid, row in self.table(model).items():
+            index.setdefault(row.get(fname), set()).add(rid)
+        self._indexes[(model, fname)] = index
+
+    def has_index(self, model: str, fname: str) -> bool:
+        """Return True when `model` rows are indexed by `fname`."""
+        return (model, fname) in self._indexes
+
+    def lookup(self, model: str, fname: str, value: Any) -> list[Row]:
+        """Return the rows whose indexed `fname` equals `value`, by id."""
+        ids = self._indexes[(model, fname)].get(value, set())
+        table = self.table(model)
+        return [table[i] for i in sorted(ids)]
+
+    def _index(self, model: str, row: Row | None) -> None:
+        """Add a row to the indexes of its model."""
+        if row is None:
+            return
+        for (indexed, fname), index in self._indexes.items():
+            if indexed == model:
+                index.setdefault(row.get(fname), set()).add(row["id"])
+
+    def _unindex(self, model: str, row: Row | None) -> None:
+        """Remove a row from the indexes of its model."""
+        if row is None:
+            return
+        for (indexed, fname), index in self._indexes.items():
+            if indexed == model:
+                index.get(row.get(fname), set()).discard(row["id"])
 
     def _remember(self, model: str, rid: int) -> None:
         """Journal the row's current state once per transaction."""
@@ -74,18 +110,23 @@ class Database:
         rid = int(row.get("id") or self._next_id.get(model, 1))
         self._next_id[model] = max(self._next_id.get(model, 1), rid + 1)
         self._remember(model, rid)
+        self._unindex(model, table.get(rid))
         table[rid] = {**row, "id": rid}
+        self._index(model, table[rid])
         return rid
 
     def update(self, model: str, rid: int, values: Row) -> None:
         """Change some columns of an existing row."""
         self._remember(model, rid)
-        self.row(model, rid).update(values)
+        row = self.row(model, rid)
+        self._unindex(model, row)
+        row.update(values)
+        self._index(model, row)
 
     def delete(self, model: str, rid: int) -> None:
         """Remove a row."""
         self._remember(model, rid)
-        self.table(model).pop(rid, None)
+        self._unindex(model, self.table(model).pop(rid, None))
 
     def exists(self, model: str, rid: Any) -> bool:
         """Return True when `rid` is the id of a row of `model`."""

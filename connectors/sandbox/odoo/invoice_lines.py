@@ -102,10 +102,14 @@ def _line_taxes(env: Env, ctx: _Context, line: Row) -> LineResult:
     )
 
 
+def move_lines(env: Env, move_id: int) -> list[Row]:
+    """Return the journal items of a move (through the move_id index), by id."""
+    return env.db.lookup(LINE, "move_id", move_id)
+
+
 def product_lines(env: Env, move_id: int) -> list[Row]:
     """Return the move's product lines in sequence order."""
-    table = env.db.table(LINE)
-    rows = [r for r in table.values() if r["move_id"] == move_id]
+    rows = move_lines(env, move_id)
     rows = [r for r in rows if r.get("display_type", "product") == "product"]
     return sorted(rows, key=lambda r: (r.get("sequence") or 0, r["id"]))
 
@@ -194,8 +198,8 @@ def _rebuild_items(
         env.db.update(LINE, line["id"], {**common, **_amounts(ctx, sign * amount)})
 
     # Derived items are dropped and rebuilt from scratch on every change.
-    for row in list(env.db.table(LINE).values()):
-        if row["move_id"] == move["id"] and row.get("display_type") in (
+    for row in move_lines(env, move["id"]):
+        if row.get("display_type") in (
             "tax",
             "payment_term",
         ):
@@ -249,7 +253,7 @@ def _receivable_line(
     env: Env, move: Row, ctx: _Context, common: Row, make_line: Callable[[Row], int]
 ) -> None:
     """Create the receivable item that balances the move, and set move totals."""
-    items = [r for r in env.db.table(LINE).values() if r["move_id"] == move["id"]]
+    items = move_lines(env, move["id"])
     total_currency = -sum((to_decimal(r["amount_currency"]) for r in items), ZERO)
     total_balance = -sum((to_decimal(r["balance"]) for r in items), ZERO)
     account = receivable_account(env, move)

@@ -16,7 +16,11 @@ from connectors.sandbox.odoo.database import Row
 from connectors.sandbox.odoo.env import Behavior, Env
 from connectors.sandbox.odoo.errors import PythonError, UserError
 from connectors.sandbox.odoo.floats import ZERO, float_round, to_decimal
-from connectors.sandbox.odoo.invoice_lines import INVOICE_TYPES, sync_invoice
+from connectors.sandbox.odoo.invoice_lines import (
+    INVOICE_TYPES,
+    move_lines,
+    sync_invoice,
+)
 from connectors.sandbox.odoo.methods import Call, Method
 from connectors.sandbox.odoo.reconcile import reconcile, refresh_moves, unreconcile
 
@@ -27,6 +31,7 @@ EDITABLE_WHEN_POSTED = frozenset(
     {"ref", "narration", "payment_reference", "invoice_origin", "auto_post"}
 )
 SEQUENCE_PREFIX = {"out_refund": "R", "in_refund": "R"}
+SEQUENCE = "ir.sequence.date_range"  # internal: last number per prefix and year
 
 
 def _format_date(value: dt.date) -> str:
@@ -162,7 +167,7 @@ def _first_journal(env: Env, journal_type: str) -> int | bool:
 
 def _lines(env: Env, move_id: int) -> list[Row]:
     """Return the move's journal items."""
-    return [r for r in env.db.table(LINE).values() if r["move_id"] == move_id]
+    return move_lines(env, move_id)
 
 
 def _check_posted_write(move: Row, vals: Row) -> None:
@@ -360,14 +365,22 @@ def _next_name(env: Env, move: Row, day: dt.date) -> str:
     elif move["move_type"] in SEQUENCE_PREFIX and journal.get("refund_sequence"):
         prefix = f"{SEQUENCE_PREFIX[move['move_type']]}{prefix}"
     stem = f"{prefix}/{day.year}/"
-    used = [
-        int(r["name"][len(stem) :])
-        for r in env.db.table(MOVE).values()
-        if isinstance(r.get("name"), str)
-        and r["name"].startswith(stem)
-        and r["name"][len(stem) :].isdigit()
-    ]
-    return f"{stem}{max(used, default=0) + 1:05d}"
+    counters = env.db.lookup(SEQUENCE, "stem", stem)
+    if counters:
+        number = int(counters[0]["last"]) + 1
+        env.db.update(SEQUENCE, counters[0]["id"], {"last": number})
+    else:
+        # First number of this prefix and year: start after any name already used.
+        used = [
+            int(r["name"][len(stem) :])
+            for r in env.db.lookup(MOVE, "journal_id", move["journal_id"])
+            if isinstance(r.get("name"), str)
+            and r["name"].startswith(stem)
+            and r["name"][len(stem) :].isdigit()
+        ]
+        number = max(used, default=0) + 1
+        env.db.insert(SEQUENCE, {"stem": stem, "last": number})
+    return f"{stem}{number:05d}"
 
 
 def post(env: Env, move_ids: list[int]) -> None:

@@ -26,10 +26,15 @@ def field_value(env: Env, model: str, row: Row, fname: str) -> Any:
     if fname == "display_name":
         return display_name(env, model, row)
     if fld.type == "one2many" and fld.relation and fld.inverse:
-        table = env.db.table(fld.relation)
-        return [
-            rid for rid in sorted(table) if table[rid].get(fld.inverse) == row["id"]
-        ]
+        if env.db.has_index(fld.relation, fld.inverse):
+            rows = env.db.lookup(fld.relation, fld.inverse, row["id"])
+        else:
+            table = env.db.table(fld.relation)
+            rows = [r for r in table.values() if r.get(fld.inverse) == row["id"]]
+        if fld.only is not None:
+            key, allowed = fld.only
+            rows = [r for r in rows if r.get(key) in allowed]
+        return sorted(r["id"] for r in rows)
     if not fld.store:
         return env.behavior(model).compute(env, row, fname)
     return row.get(fname)

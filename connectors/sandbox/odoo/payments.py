@@ -19,7 +19,7 @@ from connectors.sandbox.odoo.database import Row
 from connectors.sandbox.odoo.env import Behavior, Env
 from connectors.sandbox.odoo.errors import UserError
 from connectors.sandbox.odoo.floats import ZERO, is_zero, to_decimal
-from connectors.sandbox.odoo.invoice_lines import receivable_account
+from connectors.sandbox.odoo.invoice_lines import move_lines, receivable_account
 from connectors.sandbox.odoo.methods import Call, Method
 from connectors.sandbox.odoo.moves import button_draft, post
 from connectors.sandbox.odoo.reconcile import counterpart_moves, reconcile
@@ -112,9 +112,8 @@ def _drop_move(env: Env, payment: Row) -> None:
     move_id = payment.get("move_id")
     if not move_id or not env.db.exists(MOVE, move_id):
         return
-    for line in list(env.db.table(LINE).values()):
-        if line["move_id"] == move_id:
-            env.db.delete(LINE, line["id"])
+    for line in move_lines(env, int(move_id)):
+        env.db.delete(LINE, line["id"])
     env.db.delete(MOVE, move_id)
 
 
@@ -172,10 +171,12 @@ def _build_move(env: Env, payment_id: int) -> None:
 def _receivable_lines(env: Env, payment: Row) -> list[Row]:
     """Return the counterpart (receivable) items of a payment's entry."""
     move_id = payment.get("move_id")
+    if not move_id:
+        return []
     return [
         r
-        for r in env.db.table(LINE).values()
-        if r["move_id"] == move_id and r.get("_payment_line") == "counterpart"
+        for r in move_lines(env, int(move_id))
+        if r.get("_payment_line") == "counterpart"
     ]
 
 
@@ -294,10 +295,8 @@ class PaymentRegister(Behavior):
         lines = [
             r
             for m in moves
-            for r in env.db.table(LINE).values()
-            if r["move_id"] == m["id"]
-            and r.get("display_type") == "payment_term"
-            and not r.get("reconciled")
+            for r in move_lines(env, m["id"])
+            if r.get("display_type") == "payment_term" and not r.get("reconciled")
         ]
         if not lines:
             raise UserError(

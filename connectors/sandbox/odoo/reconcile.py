@@ -13,7 +13,7 @@ from connectors.sandbox.odoo.database import Row
 from connectors.sandbox.odoo.env import Env
 from connectors.sandbox.odoo.errors import UserError
 from connectors.sandbox.odoo.floats import ZERO, float_round, is_zero, to_decimal
-from connectors.sandbox.odoo.invoice_lines import INVOICE_TYPES
+from connectors.sandbox.odoo.invoice_lines import INVOICE_TYPES, move_lines
 
 LINE = "account.move.line"
 PARTIAL = "account.partial.reconcile"
@@ -129,9 +129,9 @@ def _settled(env: Env, row: Row) -> bool:
 
 def counterpart_moves(env: Env, move_id: int) -> list[int]:
     """Return the ids of moves whose items are matched with this move's items."""
-    mine = {r["id"] for r in env.db.table(LINE).values() if r["move_id"] == move_id}
+    mine = {r["id"] for r in move_lines(env, move_id)}
     others: set[int] = set()
-    for partial in env.db.table(PARTIAL).values():
+    for partial in _partials(env, mine):
         pair = {partial["debit_move_id"], partial["credit_move_id"]}
         if pair & mine:
             for line_id in pair - mine:
@@ -139,14 +139,23 @@ def counterpart_moves(env: Env, move_id: int) -> list[int]:
     return sorted(others)
 
 
+def _partials(env: Env, line_ids: set[int]) -> list[Row]:
+    """Return the partial reconciles touching any of the items, once each."""
+    found: dict[int, Row] = {}
+    for line_id in sorted(line_ids):
+        for side in ("debit_move_id", "credit_move_id"):
+            for partial in env.db.lookup(PARTIAL, side, line_id):
+                found[partial["id"]] = partial
+    return [found[k] for k in sorted(found)]
+
+
 def unreconcile(env: Env, move_id: int) -> None:
     """Remove every partial touching the move's items and restore residuals."""
-    mine = {r["id"] for r in env.db.table(LINE).values() if r["move_id"] == move_id}
+    mine = {r["id"] for r in move_lines(env, move_id)}
     touched: set[int] = set()
-    for pid, partial in list(env.db.table(PARTIAL).items()):
+    for partial in _partials(env, mine):
+        pid = partial["id"]
         debit, credit = partial["debit_move_id"], partial["credit_move_id"]
-        if not {debit, credit} & mine:
-            continue
         _restore(env, debit, to_decimal(partial["amount"]), partial, sign=1)
         _restore(env, credit, to_decimal(partial["amount"]), partial, sign=-1)
         touched |= {int(env.db.row(LINE, x)["move_id"]) for x in (debit, credit)}
@@ -200,8 +209,8 @@ def _move_residual(env: Env, move: Row) -> Decimal:
     """Return what is left to pay on an invoice, in its currency (positive)."""
     rows = [
         r
-        for r in env.db.table(LINE).values()
-        if r["move_id"] == move["id"] and r.get("display_type") == "payment_term"
+        for r in move_lines(env, move["id"])
+        if r.get("display_type") == "payment_term"
     ]
     total = sum((_residual(r) for r in rows), ZERO)
     return abs(total)

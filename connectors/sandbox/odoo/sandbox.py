@@ -60,6 +60,11 @@ class SandboxOdoo:
         self.faults = Faults()
         self._today = today or dt.date.today
         self._db = Database(database)
+        self._db.add_index("account.move.line", "move_id")
+        self._db.add_index("account.partial.reconcile", "debit_move_id")
+        self._db.add_index("account.partial.reconcile", "credit_move_id")
+        self._db.add_index("account.move", "journal_id")
+        self._db.add_index("ir.sequence.date_range", "stem")
         specs = build_specs(self.profile)
         self._registry = build_registry(specs)
         self.ids = seed(

@@ -28,6 +28,7 @@ class Field:
     currency_field: str | None = None
     default: Any = None
     help: str = ""
+    only: tuple[str, tuple[Any, ...]] | None = None
 
     def describe(self) -> dict[str, Any]:
         """Return the `fields_get` description of this field."""

@@ -227,6 +227,10 @@ def make_handler(router: Router) -> type[BaseHTTPRequestHandler]:
         wbufsize = 1 << 16  # one flush per answer: no Nagle/delayed-ACK stalls
         server_version = "Werkzeug/3.0 Python"
 
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, format: str, *args: Any) -> None:
             logger.debug("sandbox odoo http: " + format, *args)
 

@@ -18,7 +18,6 @@ from connectors.sandbox.odoo.database import Database
 from connectors.sandbox.odoo.env import Env, Registry
 from connectors.sandbox.odoo.errors import (
     AccessDenied,
-    AccessError,
     HttpError,
     OdooError,
     PythonError,
@@ -187,15 +186,6 @@ class OdooService:
             },
             "web.base.url": "http://127.0.0.1",
         }
-
-    def check_session_model_access(self, uid: int | None) -> int:
-        """Return the session's uid.
-
-        Raises AccessError when there is none (used by call_kw over a session).
-        """
-        if uid is None:
-            raise AccessError("Session expired")
-        return uid
 
 
 def jsonable(value: Any) -> Any:

@@ -440,3 +440,14 @@ def test_hashed_journal_refuses_reset_to_draft(rpc: JsonRpc, odoo: SandboxOdoo) 
     with pytest.raises(RpcFault) as caught:
         rpc("account.move", "button_draft", [move])
     assert "strict mode" in caught.value.message
+
+
+def test_invoice_line_ids_list_only_product_lines(
+    rpc: JsonRpc, odoo: SandboxOdoo
+) -> None:
+    move = rpc(
+        "account.move", "create", invoice_vals(odoo, line(odoo, 10, "tax_20_excl"))
+    )
+    (row,) = rpc("account.move", "read", [move], ["invoice_line_ids", "line_ids"])
+    assert len(row["invoice_line_ids"]) == 1
+    assert len(row["line_ids"]) == 3
