@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from sync.store.db import reading
 from sync.store.models import InboxEvent, InboxStatus
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def list_dead_letters(
         .order_by(InboxEvent.id)
         .limit(limit)
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [DeadLetter(**row._asdict()) for row in conn.execute(query)]
 
 

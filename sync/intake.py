@@ -26,7 +26,8 @@ from o2c.errors import PayloadError, RetryableError
 from o2c.orders import Order
 from sync import leases
 from sync.inbox import BULK_TOPIC, POLL_TOPIC, SHOPIFY, utcnow
-from sync.orders_repo import upsert_order
+from sync.orders_repo import STALE, upsert_order
+from sync.store.db import reading
 from sync.store.models import InboxEvent, InboxStatus, OrderEvent
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ ORDER_TOPICS = frozenset(
 
 OrderParser = Callable[[str, bytes, str], Order | None]
 Clock = Callable[[], datetime]
+# Runs on the row's open transaction after a new order version is stored (the
+# pipeline's decision), so the order, its state and its commands commit together.
+OrderHook = Callable[[Connection, Order, datetime], None]
 
 
 class OrderSource(Protocol):
@@ -149,6 +153,7 @@ def process_key(
     owner: str,
     policy: IntakePolicy,
     clock: Clock = utcnow,
+    on_order: OrderHook | None = None,
 ) -> KeyOutcome:
     """Process every due inbox row of `key` under its lease; return what happened.
 
@@ -163,7 +168,13 @@ def process_key(
             break
         try:
             _drain(
-                engine, outcome, parse=parse, owner=owner, policy=policy, clock=clock
+                engine,
+                outcome,
+                parse=parse,
+                owner=owner,
+                policy=policy,
+                clock=clock,
+                on_order=on_order,
             )
         finally:
             leases.release(engine, key, owner)
@@ -188,6 +199,7 @@ def _drain(
     owner: str,
     policy: IntakePolicy,
     clock: Clock,
+    on_order: OrderHook | None = None,
 ) -> None:
     seen: set[int] = set()
     while True:
@@ -202,7 +214,13 @@ def _drain(
                 return
             seen.add(row_id)
             _process_row(
-                engine, row_id, outcome, parse=parse, policy=policy, clock=clock
+                engine,
+                row_id,
+                outcome,
+                parse=parse,
+                policy=policy,
+                clock=clock,
+                on_order=on_order,
             )
 
 
@@ -221,7 +239,7 @@ def _due_ids(engine: Engine, key: str, *, now: datetime, limit: int) -> list[int
         .order_by(InboxEvent.version, InboxEvent.id)
         .limit(limit)
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return list(conn.execute(query).scalars())
 
 
@@ -229,7 +247,7 @@ def _next_retry(engine: Engine, key: str) -> datetime | None:
     query = select(func.min(InboxEvent.next_attempt_at)).where(
         InboxEvent.key == key, InboxEvent.status == InboxStatus.PENDING
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         value: datetime | None = conn.execute(query).scalar()
     return value
 
@@ -242,10 +260,19 @@ def _process_row(
     parse: OrderParser,
     policy: IntakePolicy,
     clock: Clock,
+    on_order: OrderHook | None = None,
 ) -> None:
     try:
         with engine.begin() as conn:
-            _apply_row(conn, row_id, outcome, parse=parse, policy=policy, clock=clock)
+            _apply_row(
+                conn,
+                row_id,
+                outcome,
+                parse=parse,
+                policy=policy,
+                clock=clock,
+                on_order=on_order,
+            )
     except Exception as exc:  # the job runner's duty: record, never die
         _record_failure(engine, row_id, exc, outcome, policy=policy, now=clock())
 
@@ -258,6 +285,7 @@ def _apply_row(
     parse: OrderParser,
     policy: IntakePolicy,
     clock: Clock,
+    on_order: OrderHook | None = None,
 ) -> None:
     # Lock the row; if another worker finished it meanwhile, there is nothing to do.
     row = conn.execute(
@@ -282,6 +310,8 @@ def _apply_row(
         return
 
     result = upsert_order(conn, order, now=now)
+    if on_order is not None and result != STALE:
+        on_order(conn, order, now)
     conn.execute(
         insert(OrderEvent).values(
             inbox_event_id=row.id,

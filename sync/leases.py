@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, select
 
 from sync.inbox import utcnow
-from sync.store.db import dialect_insert
+from sync.store.db import dialect_insert, reading
 from sync.store.models import Lease
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def release(engine: Engine, key: str, owner: str) -> bool:
 def holder(engine: Engine, key: str, *, now: datetime | None = None) -> Holder | None:
     """Return who holds a live lease on `key`, or None when it is free or expired."""
     now = now or utcnow()
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(
             select(Lease.owner, Lease.expires_at).where(
                 Lease.key == key, Lease.expires_at > now

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, or_, select
 from sqlalchemy.orm import Session
 
 from o2c.orders import Order
-from sync.store.db import dialect_insert
+from sync.store.db import dialect_insert, reading
 from sync.store.models import OrderRecord, OrderState
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def list_orders(
         query = query.where(OrderRecord.state == state)
     if shop:
         query = query.where(OrderRecord.shop == shop)
-    with Session(engine) as session:
+    with reading(engine) as conn, Session(bind=conn) as session:
         return list(session.scalars(query.limit(limit)).all())
 
 
@@ -140,7 +140,7 @@ def get_order(
     query = query.order_by(
         (OrderRecord.id == _as_int(text)).desc(), OrderRecord.updated_at.desc()
     )
-    with Session(engine) as session:
+    with reading(engine) as conn, Session(bind=conn) as session:
         record = session.scalars(query.limit(1)).first()
     if record is None:
         return None

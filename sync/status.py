@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from config.settings import Settings
 from sync.inbox import utcnow
+from sync.store.db import reading
 from sync.store.models import InboxEvent, InboxStatus, OrderRecord, PollCursor
 
 
@@ -22,7 +23,7 @@ def hub_status(
     configured shop: cursor, last run, last success, last error).
     """
     now = now or utcnow()
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         orders = _counts(conn, OrderRecord.state)
         inbox = _counts(conn, InboxEvent.status)
         pending = InboxEvent.status == InboxStatus.PENDING

@@ -28,7 +28,7 @@ from sync.inbox import (
     parse_timestamp,
 )
 from sync.intake import OrderSource
-from sync.store.db import dialect_insert
+from sync.store.db import dialect_insert, reading
 from sync.store.models import PollCursor
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def read_cursor(
     engine: Engine, source: str, account: str, stream: str
 ) -> datetime | None:
     """Return a stream's cursor as a timestamp, or None before its first poll."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         text = conn.execute(
             select(PollCursor.cursor).where(
                 PollCursor.source == source,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
+from sync.store.db import reading
 from sync.store.models import InboxEvent, InboxStatus, Lease
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def due_keys(
         .order_by(func.min(InboxEvent.id))
         .limit(limit)
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         keys = [key for key in conn.execute(query).scalars() if key]
     if keys:
         logger.info("sweep found %d key(s) with undone work", len(keys))

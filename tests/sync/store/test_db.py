@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from sync.store.db import (
     make_engine,
     migrate,
     ping,
+    reading,
 )
 from sync.store.models import Base
 
@@ -136,3 +138,18 @@ def test_ping_raises_when_the_database_is_unreachable() -> None:
 
 def test_ping_passes_on_a_reachable_database(store_url: str) -> None:
     ping(make_engine(store_url))
+
+
+def test_sqlite_reads_do_not_wait_for_an_open_write_transaction(
+    sqlite_url: str,
+) -> None:
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    with engine.begin() as writer:
+        writer.execute(text("insert into leases values ('k', 'a', '2026-01-01')"))
+        started = time.monotonic()
+        with reading(engine) as conn:
+            count = conn.execute(text("select count(*) from leases")).scalar()
+        # The reader sees the last committed state, at once.
+        assert count == 0
+        assert time.monotonic() - started < 5
