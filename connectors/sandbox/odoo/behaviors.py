@@ -13,6 +13,7 @@ from connectors.sandbox.odoo.invoice_lines import load_tax, tax_price_include
 from connectors.sandbox.odoo.methods import Call, Method
 from connectors.sandbox.odoo.moves import AccountMove, AccountMoveLine
 from connectors.sandbox.odoo.payments import AccountPayment, PaymentRegister
+from connectors.sandbox.odoo.reversal import reversal_behavior
 from connectors.sandbox.odoo.taxes import compute_line
 from connectors.sandbox.odoo.taxes_legacy import compute_all
 
@@ -247,9 +248,10 @@ def action_confirm(call: Call) -> bool:
 SaleOrder.methods = {"action_confirm": Method(action_confirm)}
 
 
-def build_registry(specs: dict[str, Any]) -> Registry:
+def build_registry(specs: dict[str, Any], major: int) -> Registry:
     """Return the registry with every model's behaviour attached."""
     registry = Registry(specs)
+    registry.behaviors["account.move.reversal"] = reversal_behavior(major)
     for behavior in (
         AccountMove(),
         AccountMoveLine(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from connectors.sandbox.odoo.catalog_accounting import accounting_specs
 from connectors.sandbox.odoo.profiles import VersionProfile
+from connectors.sandbox.odoo.reversal import reversal_spec
 from connectors.sandbox.odoo.schema import (
     Field,
     ModelSpec,
@@ -268,6 +269,7 @@ def build_specs(profile: VersionProfile) -> dict[str, ModelSpec]:
         _partner(),
         _product(profile),
         *accounting_specs(profile),
+        reversal_spec(profile.major),
         _model_data(),
         _users(profile),
         *_small(),

@@ -66,7 +66,7 @@ class SandboxOdoo:
         self._db.add_index("account.move", "journal_id")
         self._db.add_index("ir.sequence.date_range", "stem")
         specs = build_specs(self.profile)
-        self._registry = build_registry(specs)
+        self._registry = build_registry(specs, self.profile.major)
         self.ids = seed(
             self._db,
             self.profile,

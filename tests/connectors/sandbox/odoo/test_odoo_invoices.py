@@ -451,3 +451,39 @@ def test_invoice_line_ids_list_only_product_lines(
     (row,) = rpc("account.move", "read", [move], ["invoice_line_ids", "line_ids"])
     assert len(row["invoice_line_ids"]) == 1
     assert len(row["line_ids"]) == 3
+
+
+def test_reversal_wizard_creates_a_credit_note_for_the_invoice(
+    rpc: JsonRpc, odoo: SandboxOdoo
+) -> None:
+    invoice = rpc(
+        "account.move", "create", invoice_vals(odoo, line(odoo, 40, "tax_20_excl"))
+    )
+    rpc("account.move", "action_post", [invoice])
+    context = {"active_model": "account.move", "active_ids": [invoice]}
+    vals = {"reason": "Order cancelled"}
+    if odoo.version <= 16:
+        vals["refund_method"] = "cancel"
+    wizard = rpc("account.move.reversal", "create", vals, context=context)
+    method = "reverse_moves" if odoo.version <= 16 else "modify_moves"
+    action = rpc("account.move.reversal", method, [wizard])
+    (refund,) = rpc(
+        "account.move",
+        "read",
+        [action["res_id"]],
+        ["move_type", "state", "reversed_entry_id", "ref", "amount_total", "name"],
+    )
+    assert refund["move_type"] == "out_refund" and refund["state"] == "posted"
+    assert refund["reversed_entry_id"][0] == invoice
+    assert refund["ref"] == "Reversal of: INV/2026/00001, Order cancelled"
+    assert refund["amount_total"] == 48.0 and refund["name"] == "RINV/2026/00001"
+    (row,) = rpc("account.move", "read", [invoice], ["payment_state"])
+    assert row["payment_state"] == "reversed"
+
+
+def test_reversal_of_a_draft_is_refused(rpc: JsonRpc, odoo: SandboxOdoo) -> None:
+    draft = rpc("account.move", "create", invoice_vals(odoo, line(odoo, 40)))
+    context = {"active_model": "account.move", "active_ids": [draft]}
+    with pytest.raises(RpcFault) as caught:
+        rpc("account.move.reversal", "create", {}, context=context)
+    assert caught.value.message == "You can only reverse posted moves."
