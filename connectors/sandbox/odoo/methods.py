@@ -88,8 +88,13 @@ def readable_fields(env: Env, model: str, fields: list[str] | None) -> list[Fiel
     return chosen
 
 
-def read_rows(call: Call, fields: list[str] | None) -> list[dict[str, Any]]:
-    """Return the wire dicts of `call.ids` for `fields` (plus `id`)."""
+def read_rows(
+    call: Call, fields: list[str] | None, load: str | None = "_classic_read"
+) -> list[dict[str, Any]]:
+    """Return the wire dicts of `call.ids` for `fields` (plus `id`).
+
+    With `load` other than "_classic_read" many2one values are bare ids.
+    """
     env, model = call.env, call.model
     env.check_access(model, "read")
     chosen = readable_fields(env, model, fields)
@@ -98,6 +103,9 @@ def read_rows(call: Call, fields: list[str] | None) -> list[dict[str, Any]]:
         record: dict[str, Any] = {"id": row["id"]}
         for fld in chosen:
             value = orm.field_value(env, model, row, fld.name)
+            if fld.type == "many2one" and load != "_classic_read":
+                record[fld.name] = value or False
+                continue
             record[fld.name] = orm.to_wire(env, model, fld, value)
         result.append(record)
     return result
@@ -107,7 +115,7 @@ def read(
     call: Call, fields: list[str] | None = None, load: str | None = "_classic_read"
 ) -> list[dict[str, Any]]:
     """Return the records' values for `fields` (all readable fields when none)."""
-    return read_rows(call, fields)
+    return read_rows(call, fields, load)
 
 
 def search_read(

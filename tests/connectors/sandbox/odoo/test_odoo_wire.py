@@ -264,3 +264,32 @@ def test_json2_user_error_is_422_with_odoo_name(
 
 def test_json2_res_users_context_get_gives_own_uid(json2: Json2) -> None:
     assert json2("res.users", "context_get")["uid"] == 2
+
+
+def test_odoorpc_records_refs_relations_writes_and_actions(odoo: SandboxOdoo) -> None:
+    client = odoorpc.ODOO("127.0.0.1", port=odoo.port)
+    client.login(odoo.database, odoo.login, odoo.password)
+    assert client.env.ref("base.USD").name == "USD"
+    assert "account.move" in client.env
+    partner = client.env["res.partner"].browse(5)
+    assert partner.property_account_receivable_id.code == "121000"
+    partner.email = "new@example.com"
+    assert client.env["res.partner"].read(5, ["email"])[0]["email"] == "new@example.com"
+    moves = client.env["account.move"]
+    move_id = moves.create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": 5,
+            "invoice_line_ids": [
+                (
+                    0,
+                    0,
+                    {"product_id": odoo.ref("sandbox.product_mug"), "price_unit": 10},
+                )
+            ],
+        }
+    )
+    invoice = moves.browse(move_id)
+    assert [line.name for line in invoice.invoice_line_ids] == ["[MUG-001] Coffee Mug"]
+    invoice.action_post()
+    assert moves.read(move_id, ["state", "name"])[0]["name"] == "INV/2026/00001"
