@@ -4,7 +4,7 @@ The public names for tests and the `o2c-hub demo` command:
 
 - `generate_orders(count, seed=..., shop_domain=...)` -> list of `SandboxOrder`
 - `render_rest(order)` -> the webhook (REST) body; `render_graphql(order)` -> the
-  Admin GraphQL `Order` node as the connector's ORDER_BY_ID query selects it
+  Admin GraphQL `Order` node as the connector's `fetch_order` reads it
 - `events_for(order)` -> the (topic, body) webhooks of the order's life
 - `as_of(order, moment)` / `versions(order)` -> earlier versions of an order
 - `SandboxShopify` -> the loopback HTTP server; `WebhookSender` -> signed deliveries

@@ -9,8 +9,10 @@ schema types as connections, and cuts plain lists to `first`.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from graphql import (
@@ -62,6 +64,10 @@ class BulkHooks(Protocol):
     def current(self, kind: str) -> Source | None: ...
 
 
+# The lists of an order source whose items are Nodes reachable by `node(id:)`.
+_NODE_LISTS = ("refunds", "fulfillments", "lineItems", "transactions", "shippingLines")
+
+
 @dataclass
 class Context:
     """One request's view of one shop's data."""
@@ -69,9 +75,25 @@ class Context:
     orders: Callable[[], Sequence[SandboxOrder]]
     find: Callable[[str], SandboxOrder | None]
     bulk: BulkHooks | None = None
+    find_owner: Callable[[str], SandboxOrder | None] | None = None  # part GID -> order
     paged: bool = True  # Shopify requires first/last outside bulk queries
     ignored_search_terms: list[str] = field(default_factory=list)
     _sources: dict[tuple[int, Any], Source] = field(default_factory=dict)
+
+    def node(self, gid: str) -> Source | None:
+        """Return any Node the shop holds by its GID: an order or a part of one."""
+        if gid.startswith("gid://shopify/Order/"):
+            return self.source(self.find(gid))
+        owner = self.find_owner(gid) if self.find_owner else None
+        order = self.source(owner)
+        if order is None:
+            return None
+        for key in _NODE_LISTS:
+            for item in order.get(key) or ():
+                if item.get("id") == gid:
+                    found: Source = item
+                    return found
+        return None
 
     def source(self, order: SandboxOrder | None) -> Source | None:
         """Return the GraphQL source of an order version, built once per request."""
@@ -112,7 +134,7 @@ def _root(context: Context) -> dict[str, Any]:
     def node(info: GraphQLResolveInfo, id: str) -> Source | None:
         if "/BulkOperation/" in id:
             return context.bulk.get(id) if context.bulk else None
-        return context.source(context.find(id))
+        return context.node(id)
 
     def current(info: GraphQLResolveInfo, type: str = "QUERY") -> Source | None:
         return context.bulk.current(type) if context.bulk else None
@@ -158,26 +180,54 @@ def execute_document(
     return result
 
 
-def render_graphql(order: SandboxOrder, query: str | None = None) -> dict[str, Any]:
-    """Return the order node as the Admin API answers `query` for it.
+class LocalClient:
+    """Answers `execute` like `ShopifyClient.execute`, in-process, for one order.
 
-    `query` takes an `$id: ID!` variable and selects `order(id: $id)`; by default the
-    Shopify connector's `ORDER_BY_ID`. Raises ValueError when the document is invalid
-    against the sandbox schema or its execution reports errors.
+    It lets the connector's own reading code (`connectors.shopify.orders`) assemble
+    an order node without HTTP; data comes back through JSON as it would on the wire.
     """
-    if query is None:
-        from connectors.shopify.queries import ORDER_BY_ID
 
-        query = ORDER_BY_ID
-    document, problems = prepare(query)
-    if document is None or problems:
-        raise ValueError(f"query is not valid against the sandbox schema: {problems}")
-    context = Context(
-        orders=lambda: [order], find=lambda gid: order if gid == order.gid else None
-    )
-    result = execute_document(document, context, {"id": order.gid})
-    if result.errors or result.data is None:
-        raise ValueError(f"query failed: {result.errors}")
-    node = result.data["order"]
-    assert isinstance(node, dict)
+    def __init__(self, order: SandboxOrder) -> None:
+        self.context = Context(
+            orders=lambda: [order],
+            find=lambda gid: order if gid == order.gid else None,
+            find_owner=lambda gid: order,
+        )
+
+    def execute(
+        self,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        operation: str,
+        external_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Run the document; return its `data`. Raises ValueError on any error."""
+        prepared, problems = prepare(document)
+        if prepared is None or problems:
+            raise ValueError(f"{operation}: invalid document: {problems}")
+        result = execute_document(prepared, self.context, variables or {})
+        if result.errors or result.data is None:
+            raise ValueError(f"{operation}: {result.errors}")
+        data: dict[str, Any] = json.loads(json.dumps(result.data), parse_float=Decimal)
+        return data
+
+
+def render_graphql(order: SandboxOrder, query: str | None = None) -> dict[str, Any]:
+    """Return the order's Admin GraphQL node.
+
+    By default the node the Shopify connector assembles with `fetch_order` (its
+    ORDER_BY_ID plus the follow-up reads it makes); with `query`, the `order` field
+    of that document, which takes an `$id: ID!` variable. Raises ValueError when a
+    document is invalid against the sandbox schema or its execution reports errors.
+    """
+    client = LocalClient(order)
+    if query is None:
+        from connectors.shopify.orders import fetch_order
+
+        node = fetch_order(client, order.gid)  # type: ignore[arg-type]
+    else:
+        node = client.execute(query, {"id": order.gid}, operation="render")["order"]
+    if not isinstance(node, dict):
+        raise ValueError(f"order {order.gid} was not returned")
     return node

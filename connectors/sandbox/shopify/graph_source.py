@@ -107,6 +107,17 @@ def order_source(order: SandboxOrder) -> Source:
     return source
 
 
+def part_gids(order: SandboxOrder) -> list[str]:
+    """Return the GIDs of the order's parts that `node(id:)` can reach."""
+    return (
+        [gid("Refund", r.id) for r in order.refunds]
+        + [gid("Fulfillment", f.id) for f in order.fulfillments]
+        + [gid("LineItem", line.id) for line in order.lines]
+        + [gid("OrderTransaction", t.id) for t in order.transactions]
+        + [gid("ShippingLine", s.id) for s in order.shipping_lines]
+    )
+
+
 def _order_fields(order: SandboxOrder, money: _Money) -> Source:
     status = financial_status(order)
     collected = Amount.total(

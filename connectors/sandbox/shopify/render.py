@@ -41,6 +41,7 @@ from connectors.sandbox.shopify.records import (
 )
 
 Json = dict[str, Any]
+_ZERO = Amount(Decimal(0), Decimal(0))
 
 
 def gid(kind: str, numeric_id: int) -> str:
@@ -128,12 +129,16 @@ def render_rest(order: SandboxOrder) -> Json:
         "landing_site": None,
         "landing_site_ref": None,
         "location_id": None,
+        "merchant_business_entity_id": f"MBE{order.shop_domain.split('.')[0].upper()}",
         "merchant_of_record_app_id": None,
         "name": order.name,
         "note": None,
         "note_attributes": [],
         "number": order.number - 1000,
         "order_number": order.number,
+        "order_status_url": (
+            f"https://{order.shop_domain}/orders/{order.id:x}/authenticate?key=sandbox"
+        ),
         "original_total_additional_fees_set": None,
         "original_total_duties_set": None,
         "payment_gateway_names": sorted({t.gateway for t in order.transactions}),
@@ -154,6 +159,8 @@ def render_rest(order: SandboxOrder) -> Json:
         "taxes_included": order.taxes_included,
         "test": order.test,
         "token": f"{order.id:x}",
+        "total_cash_rounding_payment_adjustment_set": money.bag(_ZERO),
+        "total_cash_rounding_refund_adjustment_set": money.bag(_ZERO),
         "total_discounts": money.text(order.total_discounts),
         "total_discounts_set": money.bag(order.total_discounts),
         "total_line_items_price": money.text(order.total_line_items_price),

@@ -35,6 +35,7 @@ from connectors.sandbox.shopify.graph import (
     prepare,
     sandbox_schema,
 )
+from connectors.sandbox.shopify.graph_source import part_gids
 from connectors.sandbox.shopify.records import SandboxOrder
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class Shop:
     bucket: costs.LeakyBucket
     bulk: BulkRunner
     orders: dict[str, SandboxOrder] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # part GID -> order GID
     faults: list[Fault] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -184,6 +186,8 @@ class SandboxShopify:
         with shop.lock:
             for order in orders:
                 shop.orders[order.gid] = order
+                for part in part_gids(order):
+                    shop.owners[part] = order.gid
 
     def orders(self, domain: str) -> list[SandboxOrder]:
         """Return the shop's orders (their current versions)."""
@@ -248,6 +252,7 @@ class SandboxShopify:
         context = Context(
             orders=shop.order_list,
             find=lambda gid: shop.orders.get(gid),
+            find_owner=lambda gid: shop.orders.get(shop.owners.get(gid, "")),
             bulk=shop.bulk,
         )
         try:

@@ -156,10 +156,7 @@ def test_connector_join_rebuilds_each_order_with_its_line_items(
 def test_connector_backfill_through_the_sandbox_gives_the_webhook_orders(
     orders: list[SandboxOrder],
 ) -> None:
-    # The connector completes each order with ORDER_DETAILS, whose requested cost is
-    # above Shopify's single-query limit (see test_equality); the limit is lifted here
-    # so this test proves the bulk path, not the query budget.
-    with SandboxShopify(max_query_cost=None, bucket_size=10**7) as sandbox:
+    with SandboxShopify(bucket_size=10_000, restore_rate=1000) as sandbox:
         sandbox.add_shop(SHOP, TOKEN, "secret")
         sandbox.add_orders(SHOP, orders[:60])
         client = ShopifyClient(

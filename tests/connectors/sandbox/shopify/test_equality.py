@@ -37,9 +37,8 @@ def _from_webhook(order: SandboxOrder) -> object:
 
 @pytest.fixture
 def client(orders: list[SandboxOrder]) -> Iterator[ShopifyClient]:
-    # ORDER_BY_ID requests more than Shopify's single-query limit (see the xfail
-    # below), so the limit and the bucket are lifted: this proof is about parsing.
-    with SandboxShopify(max_query_cost=None, bucket_size=10**7) as sandbox:
+    # Shopify Plus limits: 1000 points per query, 1000 points a second back.
+    with SandboxShopify(bucket_size=10_000, restore_rate=1000) as sandbox:
         sandbox.add_shop(SHOP, TOKEN, "secret")
         sandbox.add_orders(SHOP, orders)
         yield ShopifyClient(
@@ -66,7 +65,7 @@ def test_every_version_of_every_order_parses_equal_both_ways(
     compared = 0
     for order in orders[:60]:
         for _, version in versions(order):
-            node = json.loads(json.dumps(render_graphql(version)))
+            node = render_graphql(version)
             assert order_from_graphql(node, shop=SHOP) == _from_webhook(version)
             compared += 1
     assert compared > 180
@@ -81,24 +80,24 @@ def test_equality_holds_for_any_seed_and_shop_currency(
     seed: int, currency: str
 ) -> None:
     for order in generate_orders(6, seed=seed, shop_domain=SHOP, currency=currency):
-        node = json.loads(json.dumps(render_graphql(order)))
+        node = render_graphql(order)
         assert order_from_graphql(node, shop=SHOP) == _from_webhook(order)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "connectors.shopify.queries ORDER_BY_ID / ORDER_DETAILS request more than "
-        "Shopify's 1000-point single-query limit by the documented cost rules "
-        "(refunds(first: 10) x refundLineItems(first: 50) ...); remove this mark "
-        "when the connector's queries fit"
-    ),
-)
-@pytest.mark.parametrize(
-    "name", ["ORDER_BY_ID", "ORDER_DETAILS", "ORDER_LINE_ITEMS_PAGE"]
-)
-def test_connector_order_queries_fit_the_single_query_cost_limit(name: str) -> None:
-    document = parse(getattr(queries, name))
-    cost = requested_cost(sandbox_schema(), document, {"id": "gid://shopify/Order/1"})
+def _read_documents() -> list[str]:
+    """Every query document the connector module defines (names in capitals)."""
+    return sorted(
+        name
+        for name, value in vars(queries).items()
+        if name.isupper()
+        and isinstance(value, str)
+        and value.lstrip().startswith("query")
+    )
+
+
+@pytest.mark.parametrize("name", _read_documents())
+def test_connector_queries_fit_the_single_query_cost_limit(name: str) -> None:
+    variables = {"id": "gid://shopify/Order/1", "first": 250, "after": None}
+    cost = requested_cost(sandbox_schema(), parse(getattr(queries, name)), variables)
 
     assert cost <= MAX_SINGLE_QUERY_COST

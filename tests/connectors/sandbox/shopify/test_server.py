@@ -190,3 +190,25 @@ def test_order_by_id_and_unknown_id(
     assert found["data"]["order"] == {"id": orders[7].gid, "name": orders[7].name}
     assert missing["data"]["order"] is None
     assert missing["extensions"]["cost"]["actualQueryCost"] == 1
+
+
+def test_node_reaches_parts_of_an_order_by_their_gid(
+    sandbox: SandboxShopify, orders: list[SandboxOrder]
+) -> None:
+    order = next(o for o in orders if o.refunds and o.fulfillments)
+    query = """query N($id: ID!) { node(id: $id) { __typename id
+        ... on Refund { note } ... on Fulfillment { status } } }"""
+    refund_gid = f"gid://shopify/Refund/{order.refunds[0].id}"
+    fulfillment_gid = f"gid://shopify/Fulfillment/{order.fulfillments[0].id}"
+
+    refund = _post(sandbox, query, {"id": refund_gid}).json()["data"]["node"]
+    fulfillment = _post(sandbox, query, {"id": fulfillment_gid}).json()["data"]["node"]
+    missing = _post(sandbox, query, {"id": "gid://shopify/Refund/1"}).json()["data"]
+
+    assert refund["__typename"] == "Refund" and refund["id"] == refund_gid
+    assert fulfillment == {
+        "__typename": "Fulfillment",
+        "id": fulfillment_gid,
+        "status": "SUCCESS",
+    }
+    assert missing["node"] is None
