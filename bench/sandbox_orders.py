@@ -98,7 +98,7 @@ def main() -> None:
     )
     _rate("render_rest", 2000, lambda: [render_rest(o) for o in orders])
     _rate(
-        "render_graphql (ORDER_BY_ID)",
+        "render_graphql (fetch_order)",
         500,
         lambda: [render_graphql(o) for o in orders[:500]],
     )
