@@ -20,7 +20,7 @@ from config.settings import Settings, ShopSettings
 from o2c.errors import ConfigurationError
 from sync import intake, scheduler
 from sync.inbox import SHOPIFY, utcnow
-from sync.intake import Clock, IntakePolicy, KeyOutcome, OrderSource
+from sync.intake import Clock, IntakePolicy, KeyOutcome, OrderHook, OrderSource
 from sync.jobs.backfill import backfill_orders
 from sync.jobs.polling import poll_orders
 from sync.jobs.queue import make_huey
@@ -47,6 +47,7 @@ class Hub:
         orders: OrderSource | None = None,
         clock: Clock = utcnow,
         huey: Huey | None = None,
+        on_order: OrderHook | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -60,6 +61,8 @@ class Hub:
             process_delay=float(os.environ.get(PROCESS_DELAY_ENV) or 0),
         )
         self._parse = intake.order_parser(self.orders)
+        # Runs in each new order version's transaction (the pipeline's decision).
+        self.on_order = on_order
         self._stripe: Any = None
         self._tasks = self._register_tasks()
 
@@ -135,6 +138,7 @@ class Hub:
             owner=self.owner,
             policy=self.policy,
             clock=self.clock,
+            on_order=self.on_order,
         )
         if outcome.next_attempt_at is not None and not outcome.busy:
             self.enqueue(key, eta=outcome.next_attempt_at)

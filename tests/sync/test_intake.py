@@ -301,3 +301,48 @@ def test_two_workers_racing_on_one_key_process_each_row_once(
     assert _stored(engine).version == T0 + timedelta(minutes=19)
     with engine.connect() as conn:
         assert conn.execute(select(func.count(OrderEvent.id))).scalar_one() == 20
+
+
+def test_order_hook_runs_for_new_versions_only(
+    engine: Engine, source: FakeSource
+) -> None:
+    seen: list[tuple[str, object]] = []
+    newer = webhook(1001, topic="orders/updated", updated_at=T0 + timedelta(hours=1))
+    older = webhook(1001, topic="orders/updated", updated_at=T0)
+    for delivery in (newer, older):
+        store_delivery(engine, delivery)
+        process_key(
+            engine,
+            KEY,
+            parse=order_parser(source),
+            owner="w",
+            policy=POLICY,
+            on_order=lambda conn, order, now: seen.append(
+                (order.number, order.version)
+            ),
+        )
+    assert seen == [("#1001", T0 + timedelta(hours=1))]
+
+
+def test_failing_order_hook_rolls_the_whole_step_back(
+    engine: Engine, source: FakeSource
+) -> None:
+    def refuse(conn: object, order: Order, now: object) -> None:
+        raise RuntimeError("the ERP lookup timed out")
+
+    store_delivery(engine, webhook(1001))
+    outcome = process_key(
+        engine,
+        KEY,
+        parse=order_parser(source),
+        owner="w",
+        policy=POLICY,
+        on_order=refuse,
+    )
+
+    assert outcome.retried == 1
+    assert list_orders(engine) == []  # the upsert rolled back with the hook
+    assert audit_counts(engine) == {}
+    [row] = inbox_rows(engine)
+    assert row.status == InboxStatus.PENDING
+    assert "ERP lookup timed out" in row.last_error
