@@ -104,7 +104,7 @@ async def _handle(
     delivery = delivery_from_webhook(shop.name, request.headers, body)
     try:
         new = await asyncio.wrap_future(intake.writer.submit(delivery))
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, ValueError) as exc:
         # Not stored: a non-2xx answer makes Shopify deliver it again later.
         logger.error("webhook for shop %s not stored: %s", shop.name, exc)
         return Outcome.ERROR, _error(503, "store unavailable, retry later")

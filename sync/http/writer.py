@@ -21,7 +21,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from sync import metrics
 from sync.inbox import Delivery, utcnow
@@ -54,7 +53,7 @@ class InboxWriter:
     def submit(self, delivery: Delivery) -> Future[bool]:
         """Hand over a delivery; the future says True if new, False if a duplicate.
 
-        The future raises the store's SQLAlchemyError when the row was not stored.
+        The future raises the store's error when the row was not stored.
         """
         self._start()
         answer: Future[bool] = Future()
@@ -97,6 +96,10 @@ class InboxWriter:
                     stop = True
                     break
                 batch.append(item)
+            # From here a request that went away can no longer cancel its answer;
+            # its delivery is stored all the same (a resend is then a duplicate).
+            for _, answer in batch:
+                answer.set_running_or_notify_cancel()
             self._write(batch)
             if stop:
                 return
@@ -105,16 +108,18 @@ class InboxWriter:
         try:
             with self._engine.begin() as conn:
                 news = insert_batch(conn, [delivery for delivery, _ in batch])
-        except SQLAlchemyError as exc:
+        except Exception as exc:
             if len(batch) > 1:
                 # One bad row must not refuse the others: try each on its own.
                 for item in batch:
                     self._write([item])
                 return
-            batch[0][1].set_exception(exc)
+            # This thread must not die: every later request would wait forever.
+            logger.error("inbox write failed: %s", exc)
+            _answer(batch[0][1], error=exc)
             return
         for (delivery, answer), new in zip(batch, news, strict=True):
-            answer.set_result(new)
+            _answer(answer, new=new)
             if new and delivery.status == InboxStatus.PENDING and delivery.key:
                 self._queue_key(delivery.key)
 
@@ -137,6 +142,17 @@ class InboxWriter:
                 # durable and the sweep queues its key later.
                 metrics.ENQUEUE_FAILURES.labels(source=self._source).inc()
                 logger.warning("key %s stored, not queued: %s", key, exc)
+
+
+def _answer(
+    answer: Future[bool], *, new: bool = False, error: Exception | None = None
+) -> None:
+    if answer.cancelled():
+        return
+    if error is not None:
+        answer.set_exception(error)
+    else:
+        answer.set_result(new)
 
 
 def insert_batch(conn: Connection, deliveries: list[Delivery]) -> list[bool]:

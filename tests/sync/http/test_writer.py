@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from sync.http.writer import InboxWriter, insert_batch
 from sync.inbox import Delivery
@@ -92,3 +94,25 @@ def test_concurrent_duplicates_over_http_store_one_row(harness: Harness) -> None
     while not harness.enqueued and time.monotonic() < deadline:
         time.sleep(0.01)
     assert harness.enqueued == ["shopify:acme:gid://shopify/Order/42"]
+
+
+def test_a_cancelled_answer_does_not_stop_the_writer(engine: Engine) -> None:
+    writer = InboxWriter(engine, lambda key: None, source="shopify")
+    gone = writer.submit(_delivery("gone"))
+    gone.cancel()
+    assert writer.submit(_delivery("next")).result(timeout=10) is True
+    writer.close()
+    assert _count(engine) == 2  # a verified delivery is kept even if nobody waits
+
+
+def test_a_failing_store_answers_with_the_error_and_keeps_going(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'no-tables.db'}")
+    writer = InboxWriter(engine, lambda key: None, source="shopify")
+    with pytest.raises(OperationalError):
+        writer.submit(_delivery("a")).result(timeout=10)
+    migrate(engine)
+    assert writer.submit(_delivery("b")).result(timeout=10) is True
+    writer.close()
+    engine.dispose()
