@@ -138,12 +138,24 @@ class Taxes(Behavior):
 
 
 class Partner(Behavior):
-    """res.partner: `credit` is the open receivable of posted entries."""
+    """res.partner: `credit` is the open receivable of posted entries;
+    `company_type` is the person/company view of `is_company` (writable).
+    """
 
     spec_name = "res.partner"
 
+    def create(self, env: Env, vals_list: list[Row]) -> list[int]:
+        """Create partners, translating `company_type` into `is_company`."""
+        return super().create(env, [_company_type(vals) for vals in vals_list])
+
+    def write(self, env: Env, ids: list[int], vals: Row) -> None:
+        """Write partners, translating `company_type` into `is_company`."""
+        super().write(env, ids, _company_type(vals))
+
     def compute(self, env: Env, row: Row, fname: str) -> Any:
-        """Return `credit` and `currency_id` (the company's)."""
+        """Return `credit`, `company_type` and `currency_id` (the company's)."""
+        if fname == "company_type":
+            return "company" if row.get("is_company") else "person"
         if fname == "currency_id":
             return env.company["currency_id"]
         if fname != "credit":
@@ -163,6 +175,14 @@ class Partner(Behavior):
             ),
             ZERO,
         )
+
+
+def _company_type(vals: Row) -> Row:
+    """Return `vals` with `company_type` turned into `is_company`."""
+    if "company_type" not in vals:
+        return vals
+    rest = {k: v for k, v in vals.items() if k != "company_type"}
+    return {"is_company": vals["company_type"] == "company", **rest}
 
 
 class SaleOrder(Behavior):

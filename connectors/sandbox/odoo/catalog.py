@@ -97,6 +97,12 @@ def _partner() -> ModelSpec:
             char("phone", "Phone"),
             char("vat", "Tax ID"),
             boolean("is_company", "Is a Company", default=False),
+            selection(
+                "company_type",
+                "Company Type",
+                (("person", "Individual"), ("company", "Company")),
+                store=False,
+            ),
             many2one("parent_id", "Related Company", "res.partner"),
             char("street", "Street"),
             char("street2", "Street2"),

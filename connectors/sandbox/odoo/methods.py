@@ -63,6 +63,19 @@ def search(
     return _search_ids(call, domain, offset=offset, limit=limit, order=order)
 
 
+def search_16(
+    call: Call,
+    domain: Any = None,
+    offset: int = 0,
+    limit: int | None = None,
+    order: str | None = None,
+    count: bool = False,
+) -> list[int] | int:
+    """Return matching ids, or their number with `count=True` (16 only)."""
+    ids = _search_ids(call, domain, offset=offset, limit=limit, order=order)
+    return len(ids) if count else ids
+
+
 def search_count(call: Call, domain: Any = None, limit: int | None = None) -> int:
     """Return how many records match `domain`."""
     return len(_search_ids(call, domain, limit=limit))
@@ -258,6 +271,7 @@ def generic_methods(major: int) -> dict[str, Method]:
     }
     if major <= 16:
         methods["name_get"] = Method(name_get)
+        methods["search"] = Method(search_16, api_model=True)
     if major >= 19:
         methods["formatted_read_group"] = Method(
             grouping.formatted_read_group, api_model=True

@@ -321,3 +321,18 @@ def test_default_get_and_exists(rpc: JsonRpc) -> None:
         "sequence": 1,
     }
     assert rpc("res.partner", "exists", [5, 999]) == [5]
+
+
+def test_company_type_writes_is_company(rpc: JsonRpc) -> None:
+    pid = rpc("res.partner", "create", {"name": "Shop B2B", "company_type": "company"})
+    (row,) = rpc("res.partner", "read", [pid], ["is_company", "company_type"])
+    assert row["is_company"] is True and row["company_type"] == "company"
+
+
+def test_search_count_flag_exists_only_on_16(rpc: JsonRpc, odoo: SandboxOdoo) -> None:
+    if odoo.version == 16:
+        assert rpc("res.partner", "search", [], count=True) == 7
+        return
+    with pytest.raises(RpcFault) as caught:
+        rpc("res.partner", "search", [], count=True)
+    assert caught.value.name == "builtins.TypeError"

@@ -184,3 +184,24 @@ def test_payment_reset_to_draft_reopens_the_invoice(
     action = _register(rpc, invoice)
     rpc("account.payment", "action_draft", [action["res_id"]])
     assert _state(rpc, invoice) == ("not_paid", 120.0)
+
+
+def test_foreign_currency_invoice_is_paid_in_its_currency(
+    rpc: JsonRpc, odoo: SandboxOdoo
+) -> None:
+    vals = invoice_vals(
+        odoo, line(odoo, 100, "tax_19_excl"), currency_id=odoo.ref("base.EUR")
+    )
+    invoice = rpc("account.move", "create", vals)
+    rpc("account.move", "action_post", [invoice])
+    (row,) = rpc(
+        "account.move", "read", [invoice], ["amount_total", "amount_total_signed"]
+    )
+    assert row["amount_total"] == 119.0
+    assert row["amount_total_signed"] == pytest.approx(119 / 0.92, abs=0.01)
+    action = _register(rpc, invoice)
+    (payment,) = rpc(
+        "account.payment", "read", [action["res_id"]], ["amount", "currency_id"]
+    )
+    assert payment["amount"] == 119.0 and payment["currency_id"][1] == "EUR"
+    assert _state(rpc, invoice) == ("in_payment", 0.0)
