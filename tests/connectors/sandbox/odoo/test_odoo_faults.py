@@ -119,3 +119,19 @@ def test_records_and_record_expose_exact_stored_state(
     stored = odoo.record("account.move", move)
     assert stored["amount_total"] == Decimal("23.99")
     assert [r["id"] for r in odoo.records("account.move")] == [move]
+
+
+def test_concurrent_posting_gives_unique_contiguous_numbers(start_odoo: object) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    odoo = start_odoo(18)  # type: ignore[operator]
+
+    def post_one(n: int) -> None:
+        rpc = JsonRpc(odoo)
+        move = rpc("account.move", "create", invoice_vals(odoo, line(odoo, 10 + n)))
+        rpc("account.move", "action_post", [move])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(post_one, range(24)))
+    names = sorted(r["name"] for r in odoo.records("account.move"))
+    assert names == [f"INV/2026/{n:05d}" for n in range(1, 25)]
