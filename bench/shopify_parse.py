@@ -57,19 +57,22 @@ def generate(count: int) -> Iterator[bytes]:
 
 def main() -> None:
     count = int(os.environ.get("O2C_BENCH_SHOPIFY_ORDERS", "100000"))
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     parsed = 0
     for node in join_bulk_lines(generate(count)):
         order_from_graphql(node, shop="bench")
         parsed += 1
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = parsed / elapsed
-    print(f"shopify parse: {parsed} orders in {elapsed:.1f} s")
+    print(f"shopify parse: {parsed} orders in {elapsed:.1f} s ({cpu:.1f} s of CPU)")
     verdict = "met" if rate >= TARGET_PER_SECOND else "MISSED"
     print(
         f"shopify parse: {rate:,.0f} orders/s (target {TARGET_PER_SECOND:,}: {verdict})"
     )
+    # On a shared machine the CPU figure says more than the wall clock.
+    print(f"shopify parse: {parsed / cpu:,.0f} orders per CPU second")
     print(f"shopify parse: peak RSS {peak_mb:,.0f} MB (target < 300 MB with storing)")
 
 

@@ -11,10 +11,9 @@ from decimal import Decimal
 
 from connectors.shopify.payload import (
     Obj,
+    bag_at,
     in_time_order,
     lower_or_none,
-    money_bag,
-    same_currency,
 )
 from o2c.errors import PayloadError
 from o2c.money import MoneyBag
@@ -42,6 +41,7 @@ from o2c.orders import (
 )
 
 Currencies = tuple[str, str]  # (shop, presentment)
+_GRAPHQL_BAG = ("shopMoney", "presentmentMoney", "currencyCode")
 
 _DISCOUNT_KINDS = {
     "DiscountCodeApplication": "discount_code",
@@ -117,12 +117,7 @@ def _index(o: Obj) -> int:
 
 
 def _bag(o: Obj, key: str, cur: Currencies) -> MoneyBag:
-    bag = o.obj(key)
-    money = money_bag(
-        bag.obj("shopMoney").money("currencyCode"),
-        bag.obj("presentmentMoney").money("currencyCode"),
-    )
-    return same_currency(money, cur, bag)
+    return bag_at(o, key, cur, _GRAPHQL_BAG)
 
 
 def _opt_bag(o: Obj, key: str, cur: Currencies) -> MoneyBag | None:

@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from connectors.shopify.payload import (
     Obj,
+    bag_at,
     in_time_order,
     lower_or_none,
-    money_bag,
     same_currency,
     to_amount,
     to_money,
@@ -47,6 +47,7 @@ from o2c.orders import (
 )
 
 Currencies = tuple[str, str]  # (shop, presentment)
+_REST_BAG = ("shop_money", "presentment_money", "currency_code")
 
 
 def rest_order(o: Obj, *, shop: str) -> Order:
@@ -124,18 +125,18 @@ def split_tags(tags: str | None) -> tuple[str, ...]:
 def _bag(o: Obj, set_key: str, scalar_key: str | None, cur: Currencies) -> MoneyBag:
     """Read a `*_set` money bag; fall back to the scalar for one-currency orders."""
     if o.has(set_key):
-        return _bag_of(o.obj(set_key), cur)
+        return bag_at(o, set_key, cur, _REST_BAG)
     if scalar_key is not None and o.has(scalar_key) and cur[0] == cur[1]:
         amount = to_money(o.raw(scalar_key), cur[0], o.at(scalar_key))
-        return money_bag(amount, amount)
+        return MoneyBag(shop=amount, presentment=amount)
     raise PayloadError("missing money bag", where=o.at(set_key))
 
 
 def _bag_of(bag: Obj, cur: Currencies) -> MoneyBag:
-    """Read an object holding `shop_money` and `presentment_money`."""
-    money = money_bag(
-        bag.obj("shop_money").money("currency_code"),
-        bag.obj("presentment_money").money("currency_code"),
+    """Read an object holding `shop_money` and `presentment_money` at its top."""
+    money = MoneyBag(
+        shop=bag.obj("shop_money").money("currency_code"),
+        presentment=bag.obj("presentment_money").money("currency_code"),
     )
     return same_currency(money, cur, bag)
 

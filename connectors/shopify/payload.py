@@ -62,37 +62,93 @@ def kind_of(value: object) -> str:
 
 def to_amount(value: object, where: str) -> Decimal:
     """Return a finite Decimal from a JSON string or number (never a float)."""
+    result = _amount(value)
+    if isinstance(result, str):
+        raise PayloadError(result, where=where)
+    return result
+
+
+def _amount(value: object) -> Decimal | str:
+    """The Decimal a JSON amount holds, or the message saying why there is none."""
     if isinstance(value, str):
         try:
             result = Decimal(value.strip())
         except InvalidOperation:
-            raise PayloadError(
-                f"not a decimal amount: {value[:40]!r}", where=where
-            ) from None
+            return f"not a decimal amount: {value[:40]!r}"
     elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, int) and not isinstance(value, bool):
         result = Decimal(value)
     else:
-        raise PayloadError(f"expected a decimal, got {kind_of(value)}", where=where)
+        return f"expected a decimal, got {kind_of(value)}"
     if not result.is_finite() or result.adjusted() >= _MAX_AMOUNT_DIGITS:
-        raise PayloadError(f"amount out of range: {value!s:.40}", where=where)
+        return f"amount out of range: {value!s:.40}"
     return result
 
 
-def to_money(amount: object, currency: object, where: str) -> Money:
+def to_money(amount: object, currency: object, where: str | Obj) -> Money:
     """Return Money from a JSON amount and currency code.
 
     An amount is written with the currency's decimals when that loses nothing
     ("10.0" in GraphQL and "10.00" in REST both give 10.00), so both shapes
     serialise alike; significant extra decimals (tax lines may carry them) stay.
+    `where` (a path, or the object holding the amount) names the field in errors.
     """
-    value = to_amount(amount, f"{where}.amount")
+    value = _amount(amount)
+    if isinstance(value, str):
+        raise PayloadError(value, where=_at(where, "amount"))
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-        raise PayloadError(f"not a currency code: {currency!s:.40}", where=where)
+        message = f"not a currency code: {currency!s:.40}"
+        raise PayloadError(message, where=_at(where, None))
     code = currency.upper()
     exact = value.quantize(_quantum(code))
     return Money(amount=exact if exact == value else value, currency=code)
+
+
+def _at(where: str | Obj, key: str | None) -> str:
+    base = where.path if isinstance(where, Obj) else where
+    if key is None:
+        return base
+    return f"{base}.{key}" if base else key
+
+
+def bag_at(
+    o: Obj, key: str, currencies: tuple[str, str], names: tuple[str, str, str]
+) -> MoneyBag:
+    """Read the money bag in field `key`; `names` are the wire's names for the shop
+    side, the presentment side and the currency code. The bag must be in the
+    order's (shop, presentment) currencies. Raises PayloadError naming the field.
+    """
+    raw = o.data.get(key)
+    if type(raw) is dict:
+        shop, shown = raw.get(names[0]), raw.get(names[1])
+        if type(shop) is dict and type(shown) is dict:
+            seen = (
+                shop.get("amount"),
+                shop.get(names[2]),
+                shown.get("amount"),
+                shown.get(names[2]),
+            )
+            if all(type(part) is str for part in seen):
+                bag = _BAGS_SEEN.get(seen)  # type: ignore[arg-type]
+                if bag is None:
+                    bag = _read_bag(o.obj(key), names)
+                    _remember(_BAGS_SEEN, seen, bag)
+                return same_currency(bag, currencies, o, key)
+    return same_currency(_read_bag(o.obj(key), names), currencies, o, key)
+
+
+def _read_bag(bag: Obj, names: tuple[str, str, str]) -> MoneyBag:
+    return MoneyBag(
+        shop=bag.obj(names[0]).money(names[2]),
+        presentment=bag.obj(names[1]).money(names[2]),
+    )
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _SEEN_MAX:
+        cache.clear()
+    cache[key] = value
 
 
 def _quantum(code: str) -> Decimal:
@@ -100,15 +156,11 @@ def _quantum(code: str) -> Decimal:
     return step if step is not None else _QUANTA.setdefault(code, quantum(code))
 
 
-def money_bag(shop: Money, presentment: Money) -> MoneyBag:
-    """Return a MoneyBag of two Money values built by `to_money`."""
-    return MoneyBag(shop=shop, presentment=presentment)
-
-
 _QUANTA: dict[str, Decimal] = {}
 # Money is immutable and shops repeat amounts (prices, zeros): reuse what was read.
 _MONEY_SEEN: dict[tuple[str, str], Money] = {}
-_MONEY_SEEN_MAX = 20_000
+_BAGS_SEEN: dict[tuple[str, str, str, str], MoneyBag] = {}
+_SEEN_MAX = 5_000
 Key = str | int | tuple[str, int] | None
 
 
@@ -158,12 +210,10 @@ class Obj:
             if known is not None:
                 return known
             # Anything wrong raises below, naming the field.
-            money = to_money(amount, currency, self.path)
-            if len(_MONEY_SEEN) >= _MONEY_SEEN_MAX:
-                _MONEY_SEEN.clear()
-            _MONEY_SEEN[amount, currency] = money
+            money = to_money(amount, currency, self)
+            _remember(_MONEY_SEEN, (amount, currency), money)
             return money
-        return to_money(self.raw("amount"), self.raw(currency_key), self.path)
+        return to_money(self.raw("amount"), self.raw(currency_key), self)
 
     def has(self, key: str) -> bool:
         """True when the field is present and not null."""
@@ -316,14 +366,17 @@ class Obj:
         return shopify_gid(kind, self.numeric_id(id_key))
 
 
-def same_currency(bag: MoneyBag, currencies: tuple[str, str], where: Obj) -> MoneyBag:
-    """Check a bag's sides are in the order's shop and presentment currencies."""
+def same_currency(
+    bag: MoneyBag, currencies: tuple[str, str], o: Obj, key: str | None = None
+) -> MoneyBag:
+    """Check a bag's sides are in the order's shop and presentment currencies;
+    `o` and `key` name the field in the error."""
     if bag.shop.currency == currencies[0] and bag.presentment.currency == currencies[1]:
         return bag
     raise PayloadError(
         f"money in {bag.shop.currency}/{bag.presentment.currency}, order is in "
         f"{currencies[0]}/{currencies[1]}",
-        where=where.path,
+        where=o.at(key) if key is not None else o.path,
     )
 
 
