@@ -17,7 +17,13 @@ from typing import Any
 
 from connectors.odoo import keys as keyspace
 from connectors.odoo.documents import MOVE, RefNeed, Refs, collect, to_money_amount
-from connectors.odoo.idempotency import REFUSED, KeyedWriter, KeyIndex, Outcome
+from connectors.odoo.idempotency import (
+    REFUSED,
+    KeyedWriter,
+    KeyIndex,
+    Outcome,
+    batch_label,
+)
 from connectors.odoo.records import CreatedDocument, DocumentTotals, TotalFinding
 from connectors.odoo.wire import Transport, many2one_name
 from o2c.errors import AmbiguousWriteError, HubError, MappingError
@@ -88,30 +94,36 @@ class Moves:
         for key, rid in existing.items():
             outcomes[key] = Outcome(key, rid, created=False)
         ids = [o.id for o in outcomes.values() if o.id is not None]
+        keys = {o.id: o.key for o in outcomes.values() if o.id is not None}
         errors: dict[int, HubError] = {}
         if post:
             new_ids = [o.id for o in outcomes.values() if o.created and o.id]
-            errors = self.post_each(new_ids)
+            errors = self.post_each(new_ids, keys)
         totals = self.read_totals(ids)
         if post:
             drafts = [rid for rid in existing.values() if _is_draft(totals.get(rid))]
             if drafts:
-                errors.update(self.post_each(drafts))
+                errors.update(self.post_each(drafts, keys))
                 totals.update(self.read_totals(drafts))
         return [_result(i, outcomes[i.key], totals, errors) for i in items]
 
-    def post(self, ids: Sequence[int]) -> None:
-        """Post the moves in one `action_post`.
+    def post(self, ids: Sequence[int], keys: Mapping[int, str] | None = None) -> None:
+        """Post the moves in one `action_post` (`keys` name them in errors).
 
         Raises RejectedError or LockedPeriodError when Odoo refuses (none are
         posted then: one call is one transaction), AmbiguousWriteError when the
         answer is lost.
         """
         if ids:
-            self._rpc.call(MOVE, "action_post", {}, ids=list(ids), write=True)
+            label = batch_label([(keys or {}).get(i, str(i)) for i in ids])
+            self._rpc.call(
+                MOVE, "action_post", {}, ids=list(ids), write=True, external_id=label
+            )
             logger.info("odoo: posted %d moves", len(ids))
 
-    def post_each(self, ids: Sequence[int]) -> dict[int, HubError]:
+    def post_each(
+        self, ids: Sequence[int], keys: Mapping[int, str] | None = None
+    ) -> dict[int, HubError]:
         """Post moves, all at once and, when refused, one by one.
 
         Returns the refusals by move id. After a lost answer the states are read
@@ -120,7 +132,7 @@ class Moves:
         if not ids:
             return {}
         try:
-            self.post(ids)
+            self.post(ids, keys)
             return {}
         except REFUSED as exc:
             if len(ids) == 1:
@@ -128,10 +140,10 @@ class Moves:
         except AmbiguousWriteError:
             totals = self.read_totals(ids)
             drafts = [rid for rid in ids if _is_draft(totals.get(rid))]
-            return self.post_each(drafts) if drafts else {}
+            return self.post_each(drafts, keys) if drafts else {}
         errors: dict[int, HubError] = {}
         for rid in ids:
-            errors.update(self.post_each([rid]))
+            errors.update(self.post_each([rid], keys))
         return errors
 
     def read_totals(self, ids: Sequence[int]) -> dict[int, DocumentTotals]:

@@ -31,13 +31,14 @@ def settings_for(
     protocol: str = "auto",
     *,
     api_key: str | None = None,
+    login: str | None = None,
     timeout: float = 5.0,
 ) -> OdooSettings:
     """Return gateway settings for a started sandbox."""
     return OdooSettings(
         url=odoo.url,
         database=odoo.database,
-        login=odoo.login,
+        login=login or odoo.login,
         api_key=SecretStr(api_key or odoo.api_key),
         protocol=protocol,  # type: ignore[arg-type]
         timeout=timeout,
