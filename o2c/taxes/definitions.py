@@ -147,9 +147,15 @@ class LineTaxes:
         return sum((item.amount for item in self.taxes), Decimal(0))
 
 
+# Odoo's float_round moves a value one part in 2**52 away from zero before rounding
+# half-up, so that a tie computed as 702.62499... (after a division) still rounds up.
+_FLOAT_ROUND_NUDGE = 1 + Decimal(2) ** -52
+
+
 def round_to(value: Decimal, digits: int) -> Decimal:
     """Round half away from zero to `digits` decimals, as Odoo's float_round does."""
-    return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    nudged = value * _FLOAT_ROUND_NUDGE
+    return nudged.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def fits(value: Decimal, digits: int) -> bool:
