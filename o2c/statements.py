@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from o2c.money import Money, minor_units
 
@@ -97,6 +97,14 @@ class Statement(_Record):
     closing_balance: Money | None = None
     closing_date: date | None = None
     lines: tuple[StatementLine, ...] = ()
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_code(cls, value: str) -> str:
+        code = value.upper()
+        if len(code) != 3 or not code.isascii() or not code.isalpha():
+            raise ValueError(f"not an ISO 4217 currency code: {value!r}")
+        return code
 
     def check_balance(self) -> list[str]:
         """Check opening plus lines equals closing; return every problem found."""

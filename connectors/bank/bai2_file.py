@@ -42,8 +42,8 @@ def read_bai2(path: Path, *, encoding: str = "utf-8") -> Iterator[StatementItem]
     Raises PayloadError when the file does not parse or its control totals fail.
     """
     try:
-        with path.open(encoding=encoding) as handle:
-            document = bai2.parse_from_file(handle)
+        lines = _complete_lines(path.read_text(encoding=encoding), where=path.name)
+        document = bai2.parse_from_lines(iter(lines))
     except (ParsingException, IntegrityException, NotSupportedYetException) as exc:
         raise PayloadError(f"BAI2 file does not parse: {exc}", where=path.name) from exc
     except (ValueError, IndexError, KeyError, UnicodeDecodeError) as exc:
@@ -55,6 +55,21 @@ def read_bai2(path: Path, *, encoding: str = "utf-8") -> Iterator[StatementItem]
             yield from _account_items(
                 group.header, account, where=where, key=f"{file_id}/{group_number}"
             )
+
+
+def _complete_lines(text: str, *, where: str) -> list[str]:
+    """The file's records, refused unless the last one is the `99` file trailer.
+
+    The `bai2` library loops forever on a file that ends early (it re-reads its
+    last record once the input is exhausted), so a truncated file never reaches it.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or not lines[-1].startswith("99,"):
+        raise PayloadError(
+            "truncated BAI2 file: the last record is not the 99 file trailer",
+            where=f"{where}: line {len(text.splitlines())}",
+        )
+    return lines
 
 
 def _account_items(
@@ -90,7 +105,7 @@ def _line(
 ) -> StatementLine | None:
     kind = detail.type_code.transaction if detail.type_code else None
     if kind not in (TypeCodeTransaction.credit, TypeCodeTransaction.debit):
-        logger.info("%s: non-monetary type code %s skipped", where, detail.type_code)
+        logger.warning("%s: non-monetary type code %s skipped", where, detail.type_code)
         return None
     if detail.amount is None:
         raise PayloadError("transaction detail without an amount", where=where)

@@ -62,21 +62,33 @@ def read_statement_file(
     """
     kind = file_format or detect_format(path)
     if kind == "camt":
-        return read_camt(path)
+        return _guarded(read_camt(path), path)
     if kind == "mt940":
-        return read_mt940(path)
+        return _guarded(read_mt940(path), path)
     if kind == "bai2":
-        return read_bai2(path)
+        return _guarded(read_bai2(path), path)
     if kind == "ofx":
-        return read_ofx(path)
+        return _guarded(read_ofx(path), path)
     if kind == "csv":
         if not csv_profiles:
             raise PayloadError(
                 "looks like CSV, but no [[bank.csv_profiles]] is configured",
                 where=path.name,
             )
-        return read_csv(path, choose_profile(path, csv_profiles, csv_profile))
+        profile = choose_profile(path, csv_profiles, csv_profile)
+        return _guarded(read_csv(path, profile), path)
     raise PayloadError(f"unknown statement format {kind!r}; known: {FORMATS}")
+
+
+def _guarded(items: Iterator[StatementItem], path: Path) -> Iterator[StatementItem]:
+    """Turn value errors the readers did not name into PayloadError, at the boundary.
+
+    Examples: a damaged currency code, an impossible date inside a library.
+    """
+    try:
+        yield from items
+    except (ValueError, ArithmeticError, LookupError) as exc:
+        raise PayloadError(f"unreadable value: {exc}", where=path.name) from exc
 
 
 def parse_statement_file(

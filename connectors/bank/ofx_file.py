@@ -35,7 +35,14 @@ def read_ofx(path: Path) -> Iterator[StatementItem]:
     try:
         with path.open("rb") as handle:
             document = OfxParser.parse(handle, fail_fast=False)
-    except (OfxParserException, ValueError, IndexError, AttributeError) as exc:
+    except (
+        OfxParserException,
+        ValueError,
+        LookupError,  # IndexError, an unknown ENCODING/CHARSET in the header
+        AttributeError,
+        TypeError,
+        NameError,  # ofxparse's UnboundLocalError on a damaged header
+    ) as exc:
         raise PayloadError(f"OFX file does not parse: {exc}", where=path.name) from exc
     accounts = list(getattr(document, "accounts", []) or [])
     if not accounts:

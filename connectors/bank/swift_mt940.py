@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,9 @@ from o2c.money import Money
 from o2c.statements import Statement, StatementLine, exact_money
 
 logger = logging.getLogger(__name__)
+# mt-940 logs the statement text it failed to match at ERROR level: payload in the
+# logs. The failure reaches the operator as a PayloadError with its line instead.
+logging.getLogger("mt940").setLevel(logging.CRITICAL)
 
 _ASN = re.compile(r"^:25:\s*NL\d{2}ASNB", re.MULTILINE)
 _ABN_AMRO = re.compile(r"ABNANL2A|^:20:ABN AMRO", re.MULTILINE)
@@ -98,12 +100,23 @@ def _statement_items(block: str, *, where: str) -> Iterator[StatementItem]:
             processors={"post_transaction_details": []},
             options=mt940.Options.all(),
         )
-    except (RuntimeError, ValueError, KeyError, InvalidOperation) as exc:
+    except (
+        RuntimeError,
+        ValueError,
+        LookupError,
+        ArithmeticError,
+        AttributeError,
+    ) as exc:
         raise PayloadError(
             f"MT940 statement does not parse: {exc}", where=where
         ) from exc
     statement = _statement(parsed.data, where=where)
     if statement is None:
+        if len(parsed):
+            # Lines without a currency cannot be booked; dropping them would lose money.
+            raise PayloadError(
+                "statement has lines but no balance to tell its currency", where=where
+            )
         logger.info("%s: statement without balances or lines skipped", where)
         return
     yield statement

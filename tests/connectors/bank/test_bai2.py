@@ -80,3 +80,11 @@ def test_control_total_mismatch_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(PayloadError, match="BAI2"):
         parse_statement_file(path)
+
+
+def test_truncated_file_is_refused_instead_of_hanging(tmp_path: Path) -> None:
+    text = local_fixture("bai2_citi_fedwire_text.bai2").read_text()
+    path = write(tmp_path, "cut.bai2", text[: text.index("88,BI:")])
+
+    with pytest.raises(PayloadError, match="truncated"):
+        parse_statement_file(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,26 @@ def test_csv_without_profiles_says_what_is_missing(tmp_path: Path) -> None:
 
     with pytest.raises(PayloadError, match="csv_profiles"):
         parse_statement_file(path)
+
+
+@pytest.mark.parametrize("path", samples(LOCAL), ids=lambda p: p.name)
+def test_damaged_sample_fails_only_with_payload_error(
+    tmp_path: Path, path: Path
+) -> None:
+    rng = random.Random(path.name)
+    data = path.read_bytes()
+    outcomes = set()
+    for number in range(15):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 12)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        if number % 3 == 0:
+            damaged = damaged[: rng.randrange(1, len(damaged))]
+        target = tmp_path / f"damaged{number}{path.suffix}"
+        target.write_bytes(bytes(damaged))
+        try:
+            parse_statement_file(target)
+            outcomes.add("parsed")
+        except PayloadError:
+            outcomes.add("refused")
+    assert outcomes <= {"parsed", "refused"}

@@ -154,3 +154,11 @@ def test_file_without_statement_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(PayloadError, match="no :20:"):
         collect(read_mt940(path))
+
+
+def test_lines_without_any_balance_fail_rather_than_vanish(tmp_path: Path) -> None:
+    text = ":20:REF1\n:25:DE89370400440532013000\n:61:2405010501C10,00NTRFNONREF\n"
+    path = write(tmp_path, "nobalance.sta", text)
+
+    with pytest.raises(PayloadError, match="no balance"):
+        collect(read_mt940(path))
