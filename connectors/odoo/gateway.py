@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Protocol
 
 import requests
@@ -27,7 +28,7 @@ from connectors.odoo.idempotency import KeyIndex
 from connectors.odoo.json2 import Json2Transport
 from connectors.odoo.jsonrpc import JsonRpcTransport
 from connectors.odoo.lookups import Lookups
-from connectors.odoo.moves import MoveItem, Moves
+from connectors.odoo.moves import MoveItem, Moves, open_receivables
 from connectors.odoo.partners import Partners
 from connectors.odoo.payments import Payments
 from connectors.odoo.profile import OdooProfile, profile_from_version
@@ -140,6 +141,10 @@ class ErpGateway(Protocol):
         self, requests: Sequence[PaymentRequest]
     ) -> list[RegisteredPayment]:
         """Register payments on posted invoices once per key."""
+        ...
+
+    def open_receivables(self, partner_ids: Sequence[int] = ()) -> dict[int, Decimal]:
+        """Return the open receivable per partner in company currency."""
         ...
 
     def close(self) -> None:
@@ -267,6 +272,10 @@ class OdooGateway:
     ) -> list[RegisteredPayment]:
         """Register payments on their invoices once per key; one result each."""
         return self._payments.register(requests)
+
+    def open_receivables(self, partner_ids: Sequence[int] = ()) -> dict[int, Decimal]:
+        """Return the open receivable per partner (posted invoices minus credits)."""
+        return open_receivables(self._rpc, self.profile, partner_ids)
 
     def close(self) -> None:
         """Release the transport's connections."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from connectors.odoo import keys as keyspace
@@ -24,8 +25,9 @@ from connectors.odoo.idempotency import (
     Outcome,
     batch_label,
 )
+from connectors.odoo.profile import OdooProfile
 from connectors.odoo.records import CreatedDocument, DocumentTotals, TotalFinding
-from connectors.odoo.wire import Transport, many2one_name
+from connectors.odoo.wire import Transport, many2one_id, many2one_name
 from o2c.errors import AmbiguousWriteError, HubError, MappingError
 from o2c.money import Money
 
@@ -189,6 +191,46 @@ class Moves:
                 outcomes[item.key] = Outcome(item.key, None, created=False, error=exc)
         outcomes.update(self._writer.create(values))
         return outcomes
+
+
+def open_receivables(
+    transport: Transport, profile: OdooProfile, partner_ids: Sequence[int] = ()
+) -> dict[int, Decimal]:
+    """Return the open receivable per partner in company currency (one grouped read).
+
+    Sums `amount_residual_signed` of posted customer invoices and credit notes
+    (credit notes count negative) with `read_group` up to 18 and
+    `formatted_read_group` on 19, whose answer names aggregates `field:sum`.
+    """
+    domain: list[Any] = [
+        ["state", "=", "posted"],
+        ["move_type", "in", ["out_invoice", "out_refund"]],
+    ]
+    if partner_ids:
+        domain.append(["partner_id", "in", list(partner_ids)])
+    aggregate = "amount_residual_signed:sum"
+    if profile.group_method == "formatted_read_group":
+        params: dict[str, Any] = {
+            "domain": domain,
+            "groupby": ["partner_id"],
+            "aggregates": [aggregate],
+        }
+        value_key = aggregate
+    else:
+        params = {
+            "domain": domain,
+            "fields": [aggregate],
+            "groupby": ["partner_id"],
+            "lazy": False,
+        }
+        value_key = "amount_residual_signed"
+    groups = transport.call(MOVE, profile.group_method, params)
+    result: dict[int, Decimal] = {}
+    for group in groups:
+        partner = many2one_id(group.get("partner_id"))
+        if partner is not None:
+            result[partner] = to_money_amount(group.get(value_key))
+    return result
 
 
 def _is_draft(totals: DocumentTotals | None) -> bool:

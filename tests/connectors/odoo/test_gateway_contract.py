@@ -377,3 +377,20 @@ def test_payment_is_registered_once_with_the_versions_memo_field(
     totals = gateway.read_totals([created.id or 0])[created.id or 0]
     assert totals.payment_state in gateway.profile.invoice_paid_states
     assert totals.amount_residual == money("0")
+
+
+def test_open_receivables_are_grouped_with_the_versions_method(
+    gateway: OdooGateway,
+    odoo: SandboxOdoo,
+    backend: tuple[int, str],
+    taxes: tuple[TaxDefinition, ...],
+) -> None:
+    invoices = [invoice_draft(n, taxes, backend[0]) for n in (1, 2)]
+    gateway.create_invoices(invoices)
+    gateway.create_credit_notes([credit_note_draft(invoices[0], taxes, backend[0])])
+    jane = odoo.ref("sandbox.partner_jane")
+
+    open_items = gateway.open_receivables([jane])
+
+    assert open_items == {jane: money("134.82").amount}
+    assert odoo.calls.get("account.move", gateway.profile.group_method) == 1
