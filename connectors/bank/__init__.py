@@ -14,11 +14,17 @@ from connectors.bank.formats import (
     parse_statement_file,
     read_statement_file,
 )
-from connectors.bank.stream import BalanceTracker, StatementItem, collect
+from connectors.bank.stream import (
+    BalanceTracker,
+    CheckedStatement,
+    StatementItem,
+    collect,
+)
 
 __all__ = [
     "FORMATS",
     "BalanceTracker",
+    "CheckedStatement",
     "StatementItem",
     "collect",
     "detect_format",

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from connectors.bank.references import reference_in_text
 from o2c.errors import PayloadError
@@ -55,11 +55,19 @@ def _close(statements: list[Statement], lines: list[StatementLine]) -> None:
         statements[-1] = statements[-1].model_copy(update={"lines": tuple(lines)})
 
 
+class CheckedStatement(NamedTuple):
+    """A streamed statement, how many lines it had, and its balance problems."""
+
+    statement: Statement
+    line_count: int
+    problems: list[str]
+
+
 class BalanceTracker:
     """Sums a streamed statement's lines and checks its balances at the end."""
 
     def __init__(self) -> None:
-        self.results: list[tuple[Statement, int, list[str]]] = []
+        self.results: list[CheckedStatement] = []
         self._statement: Statement | None = None
         self._movement = Decimal(0)
         self._count = 0
@@ -89,7 +97,7 @@ class BalanceTracker:
         problems = self._problems or balance_problems(
             statement, Money(amount=self._movement, currency=statement.currency)
         )
-        self.results.append((statement, self._count, problems))
+        self.results.append(CheckedStatement(statement, self._count, problems))
         self._statement = None
 
 
