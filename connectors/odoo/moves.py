@@ -155,7 +155,27 @@ class Moves:
         rows = self._rpc.call(
             MOVE, "read", {"fields": TOTAL_FIELDS}, ids=sorted(set(ids))
         )
-        return {int(row["id"]): _totals(row) for row in rows}
+        codes = self._currency_codes(rows)
+        return {int(row["id"]): _totals(row, codes) for row in rows}
+
+    def _currency_codes(self, rows: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+        """Return currency codes of many2ones read as bare ids (one read, if any).
+
+        `read` answers a many2one as [id, name]; should a server answer the bare
+        id, the codes are read rather than guessed.
+        """
+        bare = {
+            int(row["currency_id"])
+            for row in rows
+            if many2one_name(row.get("currency_id")) is None
+            and many2one_id(row.get("currency_id")) is not None
+        }
+        if not bare:
+            return {}
+        found = self._rpc.call(
+            "res.currency", "read", {"fields": ["name"]}, ids=sorted(bare)
+        )
+        return {int(r["id"]): str(r["name"]) for r in found}
 
     def _resolve(self, items: Sequence[MoveItem]) -> tuple[Refs, dict[str, int]]:
         """Resolve keys, extra keys and external-id references in one read."""
@@ -237,9 +257,10 @@ def _is_draft(totals: DocumentTotals | None) -> bool:
     return totals is not None and totals.state == "draft"
 
 
-def _totals(row: Mapping[str, Any]) -> DocumentTotals:
+def _totals(row: Mapping[str, Any], codes: Mapping[int, str]) -> DocumentTotals:
     """Return the read-back of one move with exact Money amounts."""
-    currency = many2one_name(row.get("currency_id")) or "XXX"
+    value = row.get("currency_id")
+    currency = many2one_name(value) or codes.get(many2one_id(value) or 0) or "XXX"
 
     def money(name: str) -> Money:
         return Money(amount=to_money_amount(row.get(name)), currency=currency).rounded()
