@@ -16,7 +16,7 @@ from decimal import Decimal
 from pydantic import SecretStr
 
 from config.settings import OdooSettings
-from connectors.odoo.gateway import OdooGateway, open_gateway
+from connectors.odoo.gateway import ErpGateway, open_gateway
 from connectors.sandbox.odoo import SandboxOdoo
 from o2c.invoices import InvoiceDraft, InvoiceLineDraft
 from o2c.money import Money
@@ -76,7 +76,7 @@ def _push(version: int, protocol: str, count: int, batch: int) -> tuple[float, i
             database=odoo.database,
             login=odoo.login,
             api_key=SecretStr(odoo.api_key),
-            protocol=protocol,  # type: ignore[arg-type]
+            protocol=protocol,
         )
         gateway = open_gateway(settings)
         taxes = tuple(gateway.find_taxes(ids=[odoo.ref("sandbox.tax_20_excl")]))
@@ -92,7 +92,7 @@ def _push(version: int, protocol: str, count: int, batch: int) -> tuple[float, i
     return elapsed, calls
 
 
-def _run(gateway: OdooGateway, drafts: Sequence[InvoiceDraft], batch: int) -> None:
+def _run(gateway: ErpGateway, drafts: Sequence[InvoiceDraft], batch: int) -> None:
     for start in range(0, len(drafts), batch):
         results = gateway.create_invoices(drafts[start : start + batch])
         if any(not r.ok for r in results):

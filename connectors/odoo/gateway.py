@@ -131,6 +131,10 @@ class ErpGateway(Protocol):
         """Return account ids by code."""
         ...
 
+    def find_currencies(self, codes: Sequence[str]) -> dict[str, int]:
+        """Return currency ids by ISO code."""
+        ...
+
     def create_journal_entries(
         self, entries: Sequence[JournalEntry], *, journal_ref: str, post: bool = True
     ) -> list[CreatedDocument]:
@@ -350,7 +354,7 @@ def _held(draft: ReceivableDraft) -> CreatedDocument:
 
 def open_gateway(
     settings: OdooSettings, *, session: requests.Session | None = None
-) -> OdooGateway:
+) -> ErpGateway:
     """Return a gateway for the configured server, version and protocol detected.
 
     `session` is used for JSON-2 and the version probe (tests pass one).

@@ -30,6 +30,7 @@ def odoo(backend: tuple[int, str]) -> Iterator[SandboxOdoo]:
 def gateway(odoo: SandboxOdoo, backend: tuple[int, str]) -> Iterator[OdooGateway]:
     """Return a gateway on the sandbox over the backend's protocol."""
     opened = open_gateway(settings_for(odoo, backend[1]))
+    assert isinstance(opened, OdooGateway)
     yield opened
     opened.close()
 
