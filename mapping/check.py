@@ -191,15 +191,18 @@ def validate_tables(tables: ShopMapping, catalog: CachedCatalog) -> list[str]:
     problems += [
         f"product code {c!r} not in Odoo" for c in sorted(products - set(found))
     ]
-    accounts = {c for c in tables.accounts.model_dump().values() if c}
+    named = (tables.accounts.rounding, tables.accounts.refund_adjustment)
+    accounts = {c for c in named if c}
     found = catalog.accounts_by_code(sorted(accounts))
     problems += [f"account {c!r} not in Odoo" for c in sorted(accounts - set(found))]
     journals = {rule.journal for rule in tables.gateways}
+    if tables.accounts.entry_journal:
+        journals.add(tables.accounts.entry_journal)
     found = catalog.journals_by_code(sorted(journals))
     problems += [f"journal {c!r} not in Odoo" for c in sorted(journals - set(found))]
     tax_names = {name for name, _ in catalog.sale_taxes()}
-    named = {name for rule in tables.taxes for name in rule.taxes}
-    problems += [f"sales tax {n!r} not in Odoo" for n in sorted(named - tax_names)]
+    taxes = {name for rule in tables.taxes for name in rule.taxes}
+    problems += [f"sales tax {n!r} not in Odoo" for n in sorted(taxes - tax_names)]
     if tables.unknown_sku == "placeholder" and not tables.placeholder_product:
         problems.append("unknown_sku = 'placeholder' needs placeholder_product")
     if tables.customers.unknown == "default" and not tables.customers.default_partner:

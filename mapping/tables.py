@@ -103,6 +103,7 @@ class AccountTable(_Table):
 
     rounding: str | None = None
     refund_adjustment: str | None = None
+    entry_journal: str | None = None  # journal code for journal entries (MISC)
 
 
 class SpecialProducts(_Table):

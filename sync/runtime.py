@@ -25,7 +25,7 @@ from sync.jobs.backfill import backfill_orders
 from sync.jobs.polling import poll_orders
 from sync.jobs.queue import make_huey
 from sync.jobs.shopify_source import ShopifyOrderSource
-from sync.jobs.sweep import due_keys
+from sync.jobs.sweep import due_commands, due_keys
 from sync.jobs.worker import WorkerHandle, run_worker, start_worker
 from sync.leases import new_owner
 from sync.store.db import make_engine, migrate
@@ -48,6 +48,7 @@ class Hub:
         clock: Clock = utcnow,
         huey: Huey | None = None,
         on_order: OrderHook | None = None,
+        gateway: Any = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -64,6 +65,9 @@ class Hub:
         # Runs in each new order version's transaction (the pipeline's decision).
         self.on_order = on_order
         self._stripe: Any = None
+        # The ERP side (gateway, mappings, executor) opens on first use.
+        self._gateway: Any = gateway
+        self._invoicing: Any = None
         self._tasks = self._register_tasks()
 
     def _register_tasks(self) -> dict[str, Any]:
@@ -74,6 +78,7 @@ class Hub:
             "sweep": task(name="o2c_sweep")(self.sweep),
             "stripe_catch_up": task(name="o2c_stripe_catch_up")(self.stripe_catch_up),
             "bank_scan": task(name="o2c_bank_scan")(self.bank_scan),
+            "execute": task(name="o2c_execute")(self.execute),
         }
 
     # -- the store ---------------------------------------------------------
@@ -112,6 +117,10 @@ class Hub:
         """Queue a scan of the bank statements folder."""
         self._tasks["bank_scan"]()
 
+    def enqueue_execute(self) -> None:
+        """Queue a run of the outbox executor."""
+        self._tasks["execute"]()
+
     # -- the jobs ----------------------------------------------------------
 
     def process_key(self, key: str) -> Any:
@@ -131,6 +140,9 @@ class Hub:
         return None
 
     def _process_order_key(self, key: str) -> KeyOutcome:
+        on_order = self.on_order
+        if on_order is None and self.invoicing_enabled:
+            on_order = self._decide
         outcome = intake.process_key(
             self.engine,
             key,
@@ -138,11 +150,69 @@ class Hub:
             owner=self.owner,
             policy=self.policy,
             clock=self.clock,
-            on_order=self.on_order,
+            on_order=on_order,
         )
         if outcome.next_attempt_at is not None and not outcome.busy:
             self.enqueue(key, eta=outcome.next_attempt_at)
+        if on_order is not None and outcome.done and self.invoicing_enabled:
+            self.enqueue_execute()
         return outcome
+
+    # -- invoicing -----------------------------------------------------------
+
+    @property
+    def invoicing_enabled(self) -> bool:
+        """True when an ERP is configured (or given): orders then get invoiced."""
+        return self._gateway is not None or self.settings.odoo is not None
+
+    def gateway(self) -> Any:
+        """Return the ERP gateway, opened on first use.
+
+        Raises ConfigurationError when no ERP is configured.
+        """
+        if self._gateway is None:
+            if self.settings.odoo is None:
+                raise ConfigurationError("odoo is not configured")
+            from connectors.odoo.gateway import open_gateway
+
+            self._gateway = open_gateway(self.settings.odoo)
+        return self._gateway
+
+    def invoicing(self) -> Any:
+        """Return the invoicing context (mappings over the ERP's catalog)."""
+        if self._invoicing is None:
+            from sync.erp_catalog import GatewayCatalog
+            from sync.invoicing import open_invoicing
+
+            self._invoicing = open_invoicing(
+                self.settings, GatewayCatalog(self.gateway())
+            )
+        return self._invoicing
+
+    def _decide(self, conn: Any, order: Any, now: datetime) -> None:
+        from sync.invoicing import advance_order
+
+        advance_order(conn, order, self.invoicing(), now=now)
+
+    def execute(self) -> Any:
+        """Run the pending commands of the outbox; return the `ExecutorResult`."""
+        from sync.executor import COMMIT_DELAY_ENV, Executor, ExecutorPolicy
+
+        invoicing = self.invoicing()
+        policy = ExecutorPolicy(
+            max_attempts=self.settings.queue.max_attempts,
+            lease_seconds=self.settings.queue.lease_seconds,
+            commit_delay=float(os.environ.get(COMMIT_DELAY_ENV) or 0),
+        )
+        executor = Executor(
+            engine=self.engine,
+            gateway=self.gateway(),
+            owner=self.owner,
+            policy=policy,
+            clock=self.clock,
+            entry_journal=invoicing.entry_journal,
+        )
+        return executor.run_pending()
 
     def sweep(self) -> int:
         """Enqueue every key with undone work and no live lease; return how many."""
@@ -150,6 +220,8 @@ class Hub:
         keys = due_keys(self.engine, now=self.clock(), grace=grace)
         for key in keys:
             self.enqueue(key)
+        if self.invoicing_enabled and due_commands(self.engine, now=self.clock()):
+            self.enqueue_execute()
         return len(keys)
 
     def poll_shop(self, name: str) -> int:

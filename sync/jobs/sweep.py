@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, select
 
 from sync.store.db import reading
-from sync.store.models import InboxEvent, InboxStatus, Lease
+from sync.store.models import Command, CommandStatus, InboxEvent, InboxStatus, Lease
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +47,13 @@ def due_keys(
     if keys:
         logger.info("sweep found %d key(s) with undone work", len(keys))
     return keys
+
+
+def due_commands(engine: Engine, *, now: datetime) -> int:
+    """Return how many outbox commands wait to be run now (pending and due)."""
+    query = select(func.count()).where(
+        Command.status == CommandStatus.PENDING,
+        func.coalesce(Command.next_attempt_at, Command.created_at) <= now,
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
