@@ -49,6 +49,9 @@ from o2c.taxes import TaxDefinition
 
 logger = logging.getLogger(__name__)
 
+# Documents per create call. 100 invoices of a few lines take Odoo a few seconds.
+BATCH_SIZE = 100
+
 
 class ErpGateway(Protocol):
     """What the hub asks of an ERP. Every method raises the hub's ConnectorErrors."""
@@ -159,7 +162,15 @@ class ErpGateway(Protocol):
 class OdooGateway:
     """The Odoo implementation of `ErpGateway` over one transport."""
 
-    def __init__(self, transport: Transport, profile: OdooProfile, protocol: str):
+    def __init__(
+        self,
+        transport: Transport,
+        profile: OdooProfile,
+        protocol: str,
+        *,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.batch_size = batch_size
         self.profile = profile
         self.protocol = protocol
         self._rpc = transport
@@ -269,7 +280,7 @@ class OdooGateway:
         """
         journal = docs.RefNeed(docs.JOURNAL, journal_ref, "journal")
         items = [_entry_item(entry, journal) for entry in entries]
-        return self._moves.write(items, post=post)
+        return self._write_chunked(items, post=post)
 
     def register_payments(
         self, requests: Sequence[PaymentRequest]
@@ -285,6 +296,17 @@ class OdooGateway:
         """Release the transport's connections."""
         self._rpc.close()
 
+    def _write_chunked(
+        self, items: Sequence[MoveItem], *, post: bool
+    ) -> list[CreatedDocument]:
+        """Write items in chunks of `batch_size`, so one call stays well inside
+        Odoo's request time limit (`limit_time_real`, 120 s by default)."""
+        results: list[CreatedDocument] = []
+        for start in range(0, len(items), self.batch_size):
+            chunk = items[start : start + self.batch_size]
+            results.extend(self._moves.write(chunk, post=post))
+        return results
+
     def _receivables(
         self,
         drafts: Sequence[ReceivableDraft],
@@ -297,7 +319,9 @@ class OdooGateway:
         )
         items = [_receivable_item(draft, journal) for draft in drafts]
         held = {d.idempotency_key: d for d in drafts if d.hold_reason}
-        results = self._moves.write([i for i in items if i.key not in held], post=post)
+        results = self._write_chunked(
+            [i for i in items if i.key not in held], post=post
+        )
         by_key = {r.key: r for r in results}
         return [by_key.get(d.idempotency_key) or _held(d) for d in drafts]
 

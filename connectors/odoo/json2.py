@@ -87,7 +87,10 @@ class Json2Transport:
         headers = {**self._headers, "X-Request-Id": info.request_id}
         try:
             return self._session.post(
-                url, data=wire.dumps(body), headers=headers, timeout=self._timeout
+                url,
+                data=wire.dumps(body).encode(),
+                headers=headers,
+                timeout=self._timeout,
             )
         except (requests.ConnectTimeout, requests.exceptions.InvalidURL) as exc:
             raise from_network(exc, info, sent=False) from exc

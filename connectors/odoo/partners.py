@@ -28,6 +28,9 @@ class Partners:
         self._index = index
         self._lookups = lookups
         self._writer = KeyedWriter(transport, index, model=PARTNER, marker="ref")
+        # key -> id of partners seen by this gateway: a partner with documents
+        # cannot be deleted in Odoo (only archived), so the id stays valid.
+        self._known: dict[str, int] = {}
 
     def find(
         self,
@@ -59,7 +62,8 @@ class Partners:
     def create(self, partners: Sequence[PartnerData]) -> dict[str, int]:
         """Create partners (and their contacts) once per key; return key -> id.
 
-        Existing keys are returned as they are. Raises MappingError for an
+        Existing keys are returned as they are; keys seen before by this
+        gateway are answered from its cache without a call. Raises MappingError for an
         unknown country code, RejectedError when Odoo refuses the data.
         """
         top = self._ensure(partners, parent_ids={})
@@ -74,7 +78,9 @@ class Partners:
         if not partners:
             return {}
         keys = [p.key for p in partners]
-        found = self._index.lookup(keys, PARTNER)
+        found = {k: self._known[k] for k in keys if k in self._known}
+        unknown = [k for k in keys if k not in found]
+        found.update(self._index.lookup(unknown, PARTNER) if unknown else {})
         missing = [k for k in keys if k not in found]
         found.update(self._writer.adopt_orphans(missing) if missing else {})
         todo = [p for p in partners if p.key not in found]
@@ -88,6 +94,7 @@ class Partners:
                 raise outcome.error
             if outcome.id is not None:
                 found[key] = outcome.id
+        self._known.update(found)
         return found
 
 

@@ -149,3 +149,34 @@ def test_second_writer_of_a_key_keeps_the_first_record(
     assert not second[key].created
     names = [p["name"] for p in odoo.records("res.partner") if p.get("ref") == key]
     assert names == ["First"]
+
+
+def test_large_batch_is_written_in_chunks_of_batch_size(
+    gateway: OdooGateway,
+    odoo: SandboxOdoo,
+    backend: tuple[int, str],
+    taxes: tuple[TaxDefinition, ...],
+) -> None:
+    gateway.batch_size = 10
+    drafts = [invoice_draft(n, taxes, backend[0]) for n in range(1, 26)]
+
+    results = gateway.create_invoices(drafts)
+
+    assert all(r.state == "posted" for r in results)
+    assert odoo.calls.get("account.move", "create") == 3
+    assert odoo.calls.get("account.move", "action_post") == 3
+
+
+def test_known_partner_keys_are_answered_without_a_call(
+    gateway: OdooGateway, odoo: SandboxOdoo, backend: tuple[int, str]
+) -> None:
+    partner = PartnerData(key="o2c_hub.partner.s.9", name="Bea")
+    first = gateway.create_partners([partner])
+    before = gateway.calls
+
+    again = gateway.create_partners([partner])
+    restarted = open_gateway(settings_for(odoo, backend[1])).create_partners([partner])
+
+    assert again == first == restarted
+    assert gateway.calls == before
+    assert [p["name"] for p in odoo.records("res.partner")].count("Bea") == 1
