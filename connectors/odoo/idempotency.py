@@ -153,7 +153,7 @@ class KeyIndex:
         bound = self.lookup(list(records))
         missing = {k: v for k, v in records.items() if k not in bound}
         self._create_xmlids(model, missing)
-        return {**{k: bound.get(k, v) for k, v in records.items()}}
+        return {key: bound.get(key, rid) for key, rid in records.items()}
 
     def _create_xmlids(self, model: str, records: Mapping[str, int]) -> None:
         if not records:

@@ -138,7 +138,9 @@ class Moves:
             return {}
         except REFUSED as exc:
             if len(ids) == 1:
-                return {ids[0]: exc}
+                # Another worker may have posted it meanwhile: that is no error.
+                done = self.read_totals(ids).get(ids[0])
+                return {} if done and done.state == "posted" else {ids[0]: exc}
         except AmbiguousWriteError:
             totals = self.read_totals(ids)
             drafts = [rid for rid in ids if _is_draft(totals.get(rid))]
