@@ -42,7 +42,7 @@ from connectors.odoo.records import (
 )
 from connectors.odoo.wire import Transport, loads, request_id
 from o2c.credit_notes import CreditNoteDraft
-from o2c.errors import ConfigurationError
+from o2c.errors import ConfigurationError, RejectedError
 from o2c.invoices import InvoiceDraft, ReceivableDraft, TotalMismatchError
 from o2c.ledger import JournalEntry
 from o2c.taxes import TaxDefinition
@@ -169,16 +169,19 @@ class OdooGateway:
         protocol: str,
         *,
         batch_size: int = BATCH_SIZE,
+        company_id: int | None = None,
     ) -> None:
         self.batch_size = batch_size
         self.profile = profile
         self.protocol = protocol
         self._rpc = transport
         self._index = KeyIndex(transport)
-        self._lookups = Lookups(transport, profile)
+        self._lookups = Lookups(transport, profile, company_id)
         self._moves = Moves(transport, self._index, self._lookups.currency_ids)
         self._partners = Partners(transport, self._index, self._lookups)
-        self._payments = Payments(transport, self._index, profile)
+        self._payments = Payments(
+            transport, self._index, profile, self._lookups.currency_ids
+        )
 
     @property
     def calls(self) -> int:
@@ -275,12 +278,19 @@ class OdooGateway:
     ) -> list[CreatedDocument]:
         """Create (once per key), post and read back balanced journal entries.
 
-        Entries must be in the company's currency. A lock date refusal is the
-        entry's `LockedPeriodError`.
+        An entry in another currency than the company's is not written (its
+        result carries RejectedError); a lock date refusal is the entry's
+        `LockedPeriodError`. Raises ConfigurationError when the company's
+        currency cannot be read.
         """
         journal = docs.RefNeed(docs.JOURNAL, journal_ref, "journal")
-        items = [_entry_item(entry, journal) for entry in entries]
-        return self._write_chunked(items, post=post)
+        company = self._lookups.company_currency() if entries else ""
+        items = [_entry_item(e, journal) for e in entries if e.currency == company]
+        written = {r.key: r for r in self._write_chunked(items, post=post)}
+        return [
+            written.get(e.idempotency_key) or _foreign_entry(e, company)
+            for e in entries
+        ]
 
     def register_payments(
         self, requests: Sequence[PaymentRequest]
@@ -364,6 +374,21 @@ def _entry_item(entry: JournalEntry, journal: docs.RefNeed) -> MoveItem:
     )
 
 
+def _foreign_entry(entry: JournalEntry, company: str) -> CreatedDocument:
+    """Return the refusal of an entry not in the company's currency.
+
+    Its debits and credits would be booked as company-currency amounts: wrong
+    by the exchange rate, so it is not written.
+    """
+    error = RejectedError(
+        f"journal entry in {entry.currency}; the company books in {company}",
+        system="odoo",
+        operation="account.move.create",
+        external_id=entry.idempotency_key,
+    )
+    return CreatedDocument(key=entry.idempotency_key, id=None, error=error)
+
+
 def _held(draft: ReceivableDraft) -> CreatedDocument:
     """Return the result of a draft that must not be posted (total mismatch)."""
     try:
@@ -407,7 +432,7 @@ def open_gateway(
         profile.minor,
         protocol,
     )
-    return OdooGateway(transport, profile, protocol)
+    return OdooGateway(transport, profile, protocol, company_id=settings.company_id)
 
 
 def detect_version(settings: OdooSettings, session: requests.Session) -> Any:

@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.odoo.profile import OdooProfile
-from connectors.odoo.wire import Transport
+from connectors.odoo.wire import Transport, many2one_name
+from o2c.errors import ConfigurationError
 from o2c.taxes import TaxDefinition
 
 TAX_FIELDS = [
@@ -28,10 +29,33 @@ TAX_FIELDS = [
 class Lookups:
     """Finds reference records by their business codes."""
 
-    def __init__(self, transport: Transport, profile: OdooProfile) -> None:
+    def __init__(
+        self, transport: Transport, profile: OdooProfile, company_id: int | None = None
+    ) -> None:
         self._rpc = transport
         self._profile = profile
+        self._company_id = company_id
         self._cache: dict[tuple[str, str], int] = {}
+        self._company_currency: str | None = None
+
+    def company_currency(self) -> str:
+        """Return the ISO code of the company's currency (read once).
+
+        The company is `[odoo] company_id` when set, else the first company the
+        user can read. Raises ConfigurationError when no company is readable.
+        """
+        if self._company_currency is None:
+            domain = [["id", "=", self._company_id]] if self._company_id else []
+            rows = self._rpc.call(
+                "res.company",
+                "search_read",
+                {"domain": domain, "fields": ["currency_id"], "limit": 1},
+            )
+            name = many2one_name(rows[0]["currency_id"]) if rows else None
+            if name is None:
+                raise ConfigurationError("cannot read the Odoo company's currency")
+            self._company_currency = name
+        return self._company_currency
 
     def currency_ids(self, codes: Sequence[str]) -> dict[str, int]:
         """Return res.currency ids by ISO code (active currencies; cached)."""

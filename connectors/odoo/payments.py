@@ -11,7 +11,7 @@ lookup before and one external-id `create` and one `read` after, for all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from connectors.odoo import keys as keyspace
@@ -38,11 +38,16 @@ class Payments:
     """Registers payments once per key."""
 
     def __init__(
-        self, transport: Transport, index: KeyIndex, profile: OdooProfile
+        self,
+        transport: Transport,
+        index: KeyIndex,
+        profile: OdooProfile,
+        currency_ids: Callable[[Sequence[str]], dict[str, int]],
     ) -> None:
         self._rpc = transport
         self._index = index
         self._profile = profile
+        self._currency_ids = currency_ids
 
     def register(self, requests: Sequence[PaymentRequest]) -> list[RegisteredPayment]:
         """Register each payment on its invoice unless its key exists already.
@@ -75,7 +80,8 @@ class Payments:
                 if invoice_id is None:
                     raise MappingError("invoice", request.invoice_key)
                 journal_id = refs.id(RefNeed(JOURNAL, request.journal_ref, "journal"))
-                new[request.key] = self._register_once(request, invoice_id, journal_id)
+                values = self._values(request, journal_id)
+                new[request.key] = self._register_once(request, invoice_id, values)
             except (MappingError, RejectedError, LockedPeriodError) as exc:
                 logger.warning("odoo: payment %s not registered: %s", request.key, exc)
                 errors[request.key] = exc
@@ -83,29 +89,40 @@ class Payments:
         states = self._read({**existing, **bound}.values())
         return [_result(r, existing, bound, errors, states) for r in requests]
 
+    def _values(self, request: PaymentRequest, journal_id: int) -> dict[str, Any]:
+        """Return the wizard values: amount in its currency, date, journal, memo.
+
+        Raises MappingError for a currency Odoo does not have active.
+        """
+        code = request.amount.currency
+        currency = self._currency_ids([code]).get(code)
+        if currency is None:
+            raise MappingError("currency", code)
+        return {
+            "amount": request.amount.amount,
+            "currency_id": currency,
+            "payment_date": request.payment_date,
+            "journal_id": journal_id,
+            "communication": request.key,
+        }
+
     def _register_once(
-        self, request: PaymentRequest, invoice_id: int, journal_id: int
+        self, request: PaymentRequest, invoice_id: int, values: dict[str, Any]
     ) -> int:
         """Run the wizard; after a lost answer, look the memo up before retrying."""
         try:
-            return self._register(request, invoice_id, journal_id)
+            return self._register(request, invoice_id, values)
         except AmbiguousWriteError:
             memo = self._profile.payment_memo_field
             found = self._index.find_markers(PAYMENT, memo, [request.key])
             if request.key in found:
                 return found[request.key]
-            return self._register(request, invoice_id, journal_id)
+            return self._register(request, invoice_id, values)
 
     def _register(
-        self, request: PaymentRequest, invoice_id: int, journal_id: int
+        self, request: PaymentRequest, invoice_id: int, values: dict[str, Any]
     ) -> int:
         context = {"active_model": MOVE, "active_ids": [invoice_id]}
-        values = {
-            "amount": request.amount.amount,
-            "payment_date": request.payment_date,
-            "journal_id": journal_id,
-            "communication": request.key,
-        }
         wizard = self._rpc.call(
             REGISTER,
             "create",

@@ -180,3 +180,27 @@ def test_known_partner_keys_are_answered_without_a_call(
     assert again == first == restarted
     assert gateway.calls == before
     assert [p["name"] for p in odoo.records("res.partner")].count("Bea") == 1
+
+
+def test_journal_entry_outside_the_company_currency_is_refused_unwritten(
+    gateway: OdooGateway, odoo: SandboxOdoo
+) -> None:
+    from o2c.errors import RejectedError
+    from o2c.ledger import JournalEntry, Posting
+
+    entry = JournalEntry(
+        idempotency_key="o2c_hub.fee.stripe.po_eur",
+        date=dt.date(2026, 3, 10),
+        reference="po_eur",
+        currency="EUR",
+        postings=(
+            Posting.signed("sandbox.account_fees_expense", money("1", "EUR"), "f"),
+            Posting.signed("sandbox.account_stripe_clearing", money("-1", "EUR"), "f"),
+        ),
+    )
+
+    (result,) = gateway.create_journal_entries([entry], journal_ref="STRP-unused")
+
+    assert isinstance(result.error, RejectedError)
+    assert result.error.external_id == entry.idempotency_key
+    assert odoo.calls.get("account.move", "create") == 0
