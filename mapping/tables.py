@@ -130,6 +130,8 @@ class ShopMapping(_Table):
     special: SpecialProducts = SpecialProducts()
     invoice_currency: InvoiceCurrency | None = None  # None: the policy's
     invoice_on: InvoiceOn | None = None
+    # The ERP company's "Rounding Method" of taxes, which the prediction follows.
+    tax_rounding: Literal["round_per_line", "round_globally"] = "round_per_line"
 
     def product_code(self, sku: str) -> str | None:
         """Return the Odoo code for an SKU: the override, else the SKU itself."""

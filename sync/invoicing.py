@@ -92,19 +92,29 @@ def policy_from_settings(settings: Settings) -> PipelinePolicy:
 
 
 def open_invoicing(
-    settings: Settings, catalog: Catalog, *, rounding: RoundingConfig | None = None
+    settings: Settings, catalog: Catalog, *, erp_version: int | None = None
 ) -> Invoicing:
     """Return the invoicing context: the mapping file read, the catalog cached.
 
-    Raises ConfigurationError when the mapping file is invalid.
+    `erp_version` (the Odoo major version) picks the tax engine the invoice
+    builder predicts with; the company's rounding method comes from the mapping
+    defaults (`tax_rounding`). Raises ConfigurationError when the mapping file is
+    invalid.
     """
+    tables = load_tables(settings.mapping_file)
+    method = tables.for_shop("").tax_rounding
+    rounding = (
+        RoundingConfig.for_odoo(erp_version, rounding=method)
+        if erp_version is not None
+        else RoundingConfig(rounding=method)
+    )
     return Invoicing(
-        tables=load_tables(settings.mapping_file),
+        tables=tables,
         catalog=catalog
         if isinstance(catalog, CachedCatalog)
         else CachedCatalog(catalog),
         policy=policy_from_settings(settings),
-        rounding=rounding or RoundingConfig(),
+        rounding=rounding,
     )
 
 

@@ -184,8 +184,11 @@ class Hub:
             from sync.erp_catalog import GatewayCatalog
             from sync.invoicing import open_invoicing
 
+            gateway = self.gateway()
             self._invoicing = open_invoicing(
-                self.settings, GatewayCatalog(self.gateway())
+                self.settings,
+                GatewayCatalog(gateway),
+                erp_version=gateway.profile.major,
             )
         return self._invoicing
 
