@@ -37,10 +37,16 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, or_, select, update
 
 from connectors.odoo.gateway import ErpGateway
-from connectors.odoo.records import CreatedDocument, PartnerData
+from connectors.odoo.records import (
+    CreatedDocument,
+    PartnerData,
+    PaymentRequest,
+    RegisteredPayment,
+)
 from mapping.resolver import NEW_PARTNER, partner_query
 from o2c.commands import (
     PostJournalEntry,
+    RegisterPayment,
     command_from_json,
 )
 from o2c.errors import (
@@ -65,6 +71,7 @@ OUTBOX_LEASE = "executor:outbox"
 DOCUMENT_KINDS = ("CreateInvoice", "CreateCreditNote")
 LOCAL_KINDS = ("PlaceHold", "ReleaseHold", "HandOffFulfillment")
 JOURNAL_KINDS = ("PostJournalEntry",)
+PAYMENT_KINDS = ("RegisterPayment",)
 # A test hook: seconds between the ERP's answer and the local commit, so a test
 # can kill the process in the window where only the ERP knows the document.
 COMMIT_DELAY_ENV = "O2C_HUB_TEST_EXECUTOR_DELAY"
@@ -132,6 +139,7 @@ class Executor:
     policy: ExecutorPolicy = field(default_factory=ExecutorPolicy)
     clock: Clock = utcnow
     entry_journal: Callable[[], str] | None = None
+    payment_journal: Callable[[str, str, str], str] | None = None
 
     def run_pending(self, max_batches: int = 1000) -> ExecutorResult:
         """Run due commands in batches until none is left; return the counts.
@@ -197,12 +205,13 @@ class Executor:
             ("CreateInvoice", self._run_documents),
             ("CreateCreditNote", self._run_documents),
             ("PostJournalEntry", self._run_entries),
+            ("RegisterPayment", self._run_payments),
         ]
         for kind, step in steps:
             batch = [job for job in runnable if job.kind == kind]
             if batch:
                 self._guarded(batch, result, step)
-        known = (*LOCAL_KINDS, *DOCUMENT_KINDS, *JOURNAL_KINDS)
+        known = (*LOCAL_KINDS, *DOCUMENT_KINDS, *JOURNAL_KINDS, *PAYMENT_KINDS)
         for job in (j for j in runnable if j.kind not in known):
             error = HubError(f"no executor for {job.kind} yet")
             self._fail(job, result, error, dead=True)
@@ -354,6 +363,40 @@ class Executor:
             assert doc is not None
             self._finish(job, result, outcome={"id": doc.id, "name": doc.name})
 
+    # -- payments ------------------------------------------------------------------
+
+    def _run_payments(self, jobs: list[_Job], result: ExecutorResult) -> None:
+        if self.payment_journal is None:
+            raise MappingError("journal", "payments", "no payment journals configured")
+        requests: list[PaymentRequest] = []
+        runnable: list[_Job] = []
+        for job in jobs:
+            command: RegisterPayment = job.command
+            try:
+                journal = self.payment_journal(
+                    command.source, command.gateway, command.amount.currency
+                )
+            except MappingError as exc:
+                self._fail(job, result, exc, dead=True)
+                continue
+            runnable.append(job)
+            requests.append(_payment_request(command, journal))
+        if not requests:
+            return
+        registered = self.gateway.register_payments(requests)
+        self._commit_delay()
+        by_key = {payment.key: payment for payment in registered}
+        for job in runnable:
+            payment = by_key.get(job.idempotency_key)
+            error = _document_error(payment)
+            if error is not None:
+                retry = isinstance(error, RetryableError)
+                self._fail(job, result, error, dead=not retry)
+                continue
+            assert payment is not None
+            outcome = {"id": payment.id, "name": payment.name}
+            self._finish(job, result, outcome=outcome)
+
     def _commit_delay(self) -> None:
         if self.policy.commit_delay:
             time.sleep(self.policy.commit_delay)
@@ -390,7 +433,19 @@ class Executor:
         )
 
 
-def _document_error(doc: CreatedDocument | None) -> Exception | None:
+def _payment_request(command: RegisterPayment, journal: str) -> PaymentRequest:
+    return PaymentRequest(
+        key=command.idempotency_key,
+        invoice_key=command.invoice_key,
+        amount=command.amount,
+        payment_date=command.payment_date,
+        journal_ref=journal,
+    )
+
+
+def _document_error(
+    doc: CreatedDocument | RegisteredPayment | None,
+) -> Exception | None:
     """The failure of one document of a batch, if it failed."""
     if doc is None:
         return HubError("the gateway returned no document for the key")

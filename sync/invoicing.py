@@ -67,6 +67,13 @@ class Invoicing:
             changes["invoice_on"] = tables.invoice_on
         return self.policy.model_copy(update=changes) if changes else self.policy
 
+    def payment_journal(self, shop: str, gateway: str, currency: str) -> str:
+        """Return the journal id for a shop's payments of a gateway in a currency.
+
+        Raises MappingError("journal", "gateway/currency").
+        """
+        return self.resolver_for(shop).journal_for(gateway, currency)
+
     def entry_journal(self) -> str:
         """Return the journal id of journal entries (`accounts.entry_journal`).
 

@@ -56,6 +56,13 @@ def list_dead_commands(engine: Engine, *, limit: int = 500) -> list[DeadCommand]
         return [DeadCommand(**row._asdict()) for row in conn.execute(query)]
 
 
+def count_dead_commands(engine: Engine) -> int:
+    """Return how many commands are dead."""
+    query = select(func.count()).where(Command.status == CommandStatus.DEAD)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def retry_commands(engine: Engine, command_id: int | None = None) -> int:
     """Send one dead command (or all with None) back to pending; return how many."""
     condition = Command.status == CommandStatus.DEAD

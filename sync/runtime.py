@@ -214,6 +214,7 @@ class Hub:
             policy=policy,
             clock=self.clock,
             entry_journal=invoicing.entry_journal,
+            payment_journal=invoicing.payment_journal,
         )
         return executor.run_pending()
 

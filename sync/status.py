@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from config.settings import Settings
 from sync.inbox import utcnow
+from sync.outbox import count_dead_commands, invoicing_status
 from sync.store.db import reading
 from sync.store.models import InboxEvent, InboxStatus, OrderRecord, PollCursor
 
@@ -20,7 +21,9 @@ def hub_status(
 
     Keys: `orders` (count per state), `inbox` (count per status, `due` pending rows
     that may run now, `oldest_pending_at`), `dead_letters`, `polls` (one entry per
-    configured shop: cursor, last run, last success, last error).
+    configured shop: cursor, last run, last success, last error), `invoices` and
+    `credit_notes` (posted, pending, dead; invoices also held and
+    total_mismatches) and `dead_commands` (outbox commands given up on).
     """
     now = now or utcnow()
     with reading(engine) as conn:
@@ -53,6 +56,8 @@ def hub_status(
         "dead_letters": inbox.get(InboxStatus.DEAD, 0)
         + inbox.get(InboxStatus.PARKED, 0),
         "polls": [_poll(shop.name, cursors.get(shop.name)) for shop in settings.shops],
+        **invoicing_status(engine),
+        "dead_commands": count_dead_commands(engine),
     }
 
 

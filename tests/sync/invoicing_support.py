@@ -50,6 +50,10 @@ discount = "TSHIRT-001"
 [defaults.customers]
 unknown = "create"
 
+[[defaults.gateways]]
+gateway = "manual"
+journal = "BNK1"
+
 [defaults.accounts]
 rounding = "642000"
 refund_adjustment = "642000"

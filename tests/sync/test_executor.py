@@ -19,6 +19,7 @@ from sync.executor import ExecutorResult
 from sync.invoicing import order_detail, queue_commands
 from sync.outbox import invoicing_status, list_dead_commands, retry_commands
 from sync.runtime import Hub
+from sync.status import hub_status as read_status
 from sync.store.models import CommandStatus, OrderRecord
 from sync.stripe_intake import queue_entries
 from tests.o2c.order_factory import LineSpec, ShippingSpec, make_order
@@ -331,6 +332,7 @@ def test_total_read_back_differing_from_the_prediction_holds_the_order(
             store(hub.engine, hub.invoicing(), order)
             result = hub.execute()
             status = invoicing_status(hub.engine)
+            hub_status = read_status(hub.engine, hub.settings)
             with hub.engine.connect() as conn:
                 record = conn.execute(
                     OrderRecord.__table__.select().where(
@@ -342,6 +344,8 @@ def test_total_read_back_differing_from_the_prediction_holds_the_order(
 
     assert result.mismatched == 1
     assert status["invoices"]["total_mismatches"] == 1
+    assert hub_status["dead_commands"] == 1
+    assert hub_status["invoices"]["held"] == 1
     assert (record.state, record.hold_reasons) == ("on_hold", ["total_mismatch"])
 
 
@@ -376,3 +380,52 @@ def test_queue_commands_skips_a_known_idempotency_key(hub: Hub) -> None:
 
     assert "HandOffFulfillment" in first.commands
     assert queued == 0
+
+
+def test_captured_payment_is_registered_on_the_invoice_once(
+    hub: Hub, odoo: SandboxOdoo
+) -> None:
+    paid = Transaction(
+        external_id="gid://shopify/OrderTransaction/501",
+        gateway="manual",
+        kind=TransactionKind.SALE,
+        status="success",
+        amount=Money(amount=D("24.00"), currency="EUR"),
+        created_at=NOW,
+    )
+    order = numbered(
+        make_order(lines=[LineSpec("MUG-001", 2, "10.00")], transactions=[paid]), 9101
+    )
+
+    stored = store(hub.engine, hub.invoicing(), order)
+    first = hub.execute()
+    again = store(hub.engine, hub.invoicing(), order)
+    second = hub.execute()
+
+    assert "RegisterPayment" in stored.commands
+    assert first.dead == 0, first.errors
+    assert (again.commands, second.done) == ([], 0)
+    [invoice] = moves_with_ref(odoo, "o2c_hub.invoice.acme.9101")
+    assert invoice["payment_state"] in ("in_payment", "paid")
+    assert len(odoo.records("account.payment")) == 1
+
+
+def test_payment_of_an_unmapped_gateway_dead_letters_with_the_key(hub: Hub) -> None:
+    paid = Transaction(
+        external_id="gid://shopify/OrderTransaction/502",
+        gateway="paypal",
+        kind=TransactionKind.SALE,
+        status="success",
+        amount=Money(amount=D("12.00"), currency="EUR"),
+        created_at=NOW,
+    )
+    order = numbered(
+        make_order(lines=[LineSpec("MUG-001", 1, "10.00")], transactions=[paid]), 9102
+    )
+    store(hub.engine, hub.invoicing(), order)
+
+    hub.execute()
+
+    [dead] = list_dead_commands(hub.engine)
+    assert dead.kind == "RegisterPayment"
+    assert "paypal/EUR" in (dead.last_error or "")
