@@ -148,13 +148,7 @@ class Executor:
         """
         total = ExecutorResult()
         for _ in range(max_batches):
-            if not leases.acquire(
-                self.engine,
-                OUTBOX_LEASE,
-                self.owner,
-                seconds=self.policy.lease_seconds,
-                now=self.clock(),
-            ):
+            if not self._hold():
                 total.busy = True
                 break
             try:
@@ -173,6 +167,16 @@ class Executor:
                 total.mismatched,
             )
         return total
+
+    def _hold(self) -> bool:
+        """Take or renew the outbox lease for another `lease_seconds`."""
+        return leases.acquire(
+            self.engine,
+            OUTBOX_LEASE,
+            self.owner,
+            seconds=self.policy.lease_seconds,
+            now=self.clock(),
+        )
 
     def _due(self) -> list[_Job]:
         now = self.clock()
@@ -209,7 +213,9 @@ class Executor:
         ]
         for kind, step in steps:
             batch = [job for job in runnable if job.kind == kind]
-            if batch:
+            # A long batch renews the lease before each step; losing it means
+            # another executor took over, and the rest is left to it.
+            if batch and self._hold():
                 self._guarded(batch, result, step)
         known = (*LOCAL_KINDS, *DOCUMENT_KINDS, *JOURNAL_KINDS, *PAYMENT_KINDS)
         for job in (j for j in runnable if j.kind not in known):

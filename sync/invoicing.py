@@ -30,7 +30,6 @@ from o2c.orders import Order
 from o2c.pipeline import Decision, Facts, PipelinePolicy, PipelineState, decide
 from o2c.taxes import RoundingConfig
 from sync.inbox import order_key
-from sync.orders_repo import load_order
 from sync.store.db import dialect_insert
 from sync.store.models import Command, CommandStatus, OrderRecord
 from sync.store.models_pipeline import PipelineRecord
@@ -215,10 +214,11 @@ def reconsider(
         )
     for order_id in ids:
         with engine.begin() as conn:
-            row = conn.execute(
-                select(OrderRecord).where(OrderRecord.id == order_id)
+            data = conn.execute(
+                select(OrderRecord.data).where(OrderRecord.id == order_id)
             ).scalar_one()
-            advance_order(conn, load_order(row), invoicing, now=now, releases=releases)
+            order = Order.model_validate_json(data)
+            advance_order(conn, order, invoicing, now=now, releases=releases)
     return len(ids)
 
 

@@ -68,6 +68,7 @@ class Hub:
         # The ERP side (gateway, mappings, executor) opens on first use.
         self._gateway: Any = gateway
         self._invoicing: Any = None
+        self._mapping_stamp: int | None = None
         self._tasks = self._register_tasks()
 
     def _register_tasks(self) -> dict[str, Any]:
@@ -182,6 +183,9 @@ class Hub:
         """Return the invoicing context (mappings over the ERP's catalog)."""
         if self._invoicing is None:
             from sync.erp_catalog import GatewayCatalog
+
+            path = self.settings.mapping_file
+            self._mapping_stamp = path.stat().st_mtime_ns if path.exists() else None
             from sync.invoicing import open_invoicing
 
             gateway = self.gateway()
@@ -224,9 +228,36 @@ class Hub:
         keys = due_keys(self.engine, now=self.clock(), grace=grace)
         for key in keys:
             self.enqueue(key)
-        if self.invoicing_enabled and due_commands(self.engine, now=self.clock()):
-            self.enqueue_execute()
+        if self.invoicing_enabled:
+            if self._mapping_changed():
+                self.replay_held()
+            if due_commands(self.engine, now=self.clock()):
+                self.enqueue_execute()
         return len(keys)
+
+    def replay_held(self) -> int:
+        """Decide again on held orders with the mapping file and ERP read afresh.
+
+        Returns how many orders were decided on; their new commands are queued.
+        """
+        from sync.invoicing import reconsider
+
+        self._invoicing = None
+        count = reconsider(self.engine, self.invoicing(), now=self.clock())
+        if count:
+            logger.info("%d held order(s) decided again", count)
+            self.enqueue_execute()
+        return count
+
+    def _mapping_changed(self) -> bool:
+        """True once after the mapping file changed since the mappings were read."""
+        path = self.settings.mapping_file
+        stamp = path.stat().st_mtime_ns if path.exists() else None
+        if self._invoicing is None or stamp == self._mapping_stamp:
+            self._mapping_stamp = stamp
+            return False
+        self._mapping_stamp = stamp
+        return True
 
     def poll_shop(self, name: str) -> int:
         """Poll one shop's updated orders into the inbox; return the new rows.

@@ -62,6 +62,25 @@ def check_command(
         raise typer.Exit(1)
 
 
+@app.command("replay")
+@guarded
+def replay_command(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Decide again on held orders after a mapping or ERP fix (queues their work)."""
+    hub = Hub(settings_of(ctx))
+    try:
+        hub.migrate()
+        count = hub.replay_held()
+    finally:
+        hub.close()
+    if as_json:
+        print_json({"decided": count})
+    else:
+        show(f"{count} held order(s) decided again")
+
+
 def _print_report(data: dict[str, Any]) -> None:
     show(f"orders checked: {data['orders_checked']}")
     if data["unmapped"]:

@@ -429,3 +429,23 @@ def test_payment_of_an_unmapped_gateway_dead_letters_with_the_key(hub: Hub) -> N
     [dead] = list_dead_commands(hub.engine)
     assert dead.kind == "RegisterPayment"
     assert "paypal/EUR" in (dead.last_error or "")
+
+
+def test_held_order_is_invoiced_once_the_mapping_names_its_sku(
+    hub: Hub, odoo: SandboxOdoo, tmp_path: Path
+) -> None:
+    order = numbered(make_order(lines=[LineSpec("LEGACY-7", 2, "10.00")]), 9201)
+    store(hub.engine, hub.invoicing(), order)
+    path = tmp_path / "mapping.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(f'{text}\n[defaults.products]\n"LEGACY-7" = "MUG-001"\n')
+
+    decided = hub.replay_held()
+    result = hub.execute()
+
+    assert decided == 1
+    assert result.dead == 0, result.errors
+    [invoice] = moves_with_ref(odoo, "o2c_hub.invoice.acme.9201")
+    assert invoice["amount_total"] == D("24.00")
+    state, detail = order_detail(hub.engine, "acme", order.external_id) or (None, "")
+    assert state is not None and state.holds == () and detail is None
