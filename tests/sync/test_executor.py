@@ -20,7 +20,7 @@ from sync.invoicing import order_detail, queue_commands
 from sync.outbox import invoicing_status, list_dead_commands, retry_commands
 from sync.runtime import Hub
 from sync.status import hub_status as read_status
-from sync.store.models import CommandStatus, OrderRecord
+from sync.store.models import Command, CommandStatus, OrderRecord
 from sync.stripe_intake import queue_entries
 from tests.o2c.order_factory import LineSpec, ShippingSpec, make_order
 from tests.sync.invoicing_support import (
@@ -294,28 +294,53 @@ def test_locked_period_dead_letters_the_entry_until_unlocked_and_retried(
 def test_timeout_after_the_request_was_sent_leaves_exactly_one_invoice(
     odoo: SandboxOdoo, sqlite_url: str, tmp_path: Path
 ) -> None:
+    # Odoo commits the invoice, then answers after the client gave up (0.3 s).
     hub = open_hub(odoo, sqlite_url, tmp_path, timeout=0.3)
     order = numbered(make_order(lines=[LineSpec("MUG-001", 2, "10.00")]), 7001)
     try:
         store(hub.engine, hub.invoicing(), order)
         odoo.faults.delay_after_commit(1.0, model="account.move", method="create")
-        first = hub.execute()
-        retry_commands(hub.engine)  # in case the first attempt gave up for good
-        with hub.engine.begin() as conn:
-            conn.execute(command_table().update().values(next_attempt_at=None))
-        second = hub.execute()
+        result = hub.execute()
+        again = hub.execute()
     finally:
         hub.close()
 
-    assert first.retried + first.dead + first.done >= 1
-    assert second.done + first.done >= 1
+    assert (result.done, result.dead, again.done) == (2, 0, 0), result.errors
     [move] = moves_with_ref(odoo, "o2c_hub.invoice.acme.7001")
     assert move["amount_total"] == D("24.00")
+    assert move["state"] == "posted"
+
+
+def test_server_errors_are_retried_with_backoff_then_dead_lettered(
+    hub: Hub, odoo: SandboxOdoo
+) -> None:
+    order = numbered(make_order(lines=[LineSpec("MUG-001", 1, "10.00")]), 7002)
+    store(hub.engine, hub.invoicing(), order)
+    odoo.faults.fail_next(50, status=503, model="account.move", method="create")
+    outcomes = []
+
+    for _ in range(3):  # max_attempts = 3 in the test configuration
+        outcomes.append(hub.execute())
+        waiting = [r for r in command_rows(hub.engine) if r.kind == "CreateInvoice"]
+        if waiting[0].status == CommandStatus.PENDING:
+            assert waiting[0].next_attempt_at > waiting[0].updated_at  # backoff
+            assert hub.execute().retried == 0
+            with hub.engine.begin() as conn:
+                conn.execute(
+                    command_table()
+                    .update()
+                    .values(next_attempt_at=None)
+                    .where(command_table().c.id == waiting[0].id)
+                )
+
+    assert [o.retried for o in outcomes] == [1, 1, 0]
+    [dead] = list_dead_commands(hub.engine)
+    assert dead.attempts == 3
+    assert "503" in (dead.last_error or "")
+    assert moves_with_ref(odoo, "o2c_hub.invoice.acme.7002") == []
 
 
 def command_table():  # type: ignore[no-untyped-def]
-    from sync.store.models import Command
-
     return Command.__table__
 
 
