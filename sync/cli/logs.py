@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 from config.settings import LoggingSettings
 
@@ -31,9 +32,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the moment (it may be replaced)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        """The stream is always the current stderr; nothing to set."""
+
+
 def configure_logging(settings: LoggingSettings) -> None:
     """Send the hub's logs to stderr at the configured level and format."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     if settings.format == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -44,5 +57,5 @@ def configure_logging(settings: LoggingSettings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.level)
     # Libraries that narrate every step at INFO speak only when something is wrong.
-    for noisy in ("apscheduler", "huey"):
+    for noisy in ("apscheduler", "huey", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
