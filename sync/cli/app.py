@@ -6,7 +6,16 @@ from pathlib import Path
 
 import typer
 
-from sync.cli import admin, configure, demo, orders, processes
+from sync.cli import (
+    admin,
+    configure,
+    demo,
+    mapping,
+    orders,
+    payments,
+    processes,
+    statements,
+)
 from sync.cli.context import CliState
 
 app = typer.Typer(
@@ -44,3 +53,7 @@ app.command("status")(admin.status_command)
 app.command("demo")(demo.demo_command)
 app.add_typer(orders.app, name="orders")
 app.add_typer(admin.dead_letters_app, name="dead-letters")
+app.add_typer(mapping.app, name="mapping")
+app.add_typer(statements.app, name="statements")
+app.add_typer(payments.payments_app, name="payments")
+app.add_typer(payments.payouts_app, name="payouts")

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from config.settings import Settings
 from sync import metrics
 from sync.http.admin import admin_router
+from sync.http.stripe import stripe_router
 from sync.http.webhooks import Intake, shopify_router
 from sync.store.db import ping
 
@@ -75,7 +76,12 @@ def create_app(
 
 
 def app_for_hub(hub: Hub, *, routers: Sequence[RouterSource] = ()) -> FastAPI:
-    """Return the application for a running hub: its store, queue and settings."""
+    """Return the application for a running hub: its store, queue and settings.
+
+    The Stripe webhook route is served when `[stripe]` is configured.
+    """
+    if hub.settings.stripe is not None:
+        routers = (*routers, stripe_router)
     return create_app(
         hub.settings,
         engine=hub.engine,
