@@ -1,9 +1,10 @@
 """The mapping tables resolved against the ERP: the invoice builder's `Resolver`.
 
-References handed to the builder are ERP ids as text (`"42"`), except a partner
-the hub still has to create, which is `"new:<key>"` (`NEW_PARTNER`): the executor
-creates it from the order's customer before writing the invoice, so the pipeline's
-decision stays free of ERP writes. Every miss raises
+References handed to the builder are ERP ids as text (`"42"`), except a customer
+under the `create` policy, which is `"new:<key>"` (`NEW_PARTNER`): the executor
+finds it (by the configured keys) or creates it from the order's customer before
+writing the invoice, for a whole batch at once, so the pipeline's decision stays
+free of ERP writes and of a lookup per order. Every miss raises
 `o2c.errors.MappingError(kind, key)` with the key an administrator must add:
 
     product   the SKU (or "line <id>" without one)
@@ -181,20 +182,22 @@ class MappingResolver:
     # -- customers -----------------------------------------------------------
 
     def partner_for(self, order: Order) -> str:
-        """Return the partner id, `new:<key>` to create it, or the default partner.
+        """Return the partner id, `new:<key>` to find or create it, or the default.
 
-        Raises MappingError("customer", email) when the policy parks unknown
-        customers, or the default partner is missing.
+        With the `create` policy no lookup happens here: the executor finds or
+        creates the partners of a whole batch in two calls. The `park` and
+        `default` policies look the customer up now. Raises
+        MappingError("customer", email) when the policy parks unknown customers,
+        or the default partner is missing.
         """
         customers = self.tables.customers
         query = partner_query(order, companies=customers.companies)
+        if customers.unknown == "create" and query is not None:
+            return f"{NEW_PARTNER}{query.external_key}"
         if query is not None:
             found = self.catalog.find_partner(query, match=customers.match)
             if found is not None:
                 return str(found)
-        label = _customer_label(order, query)
-        if customers.unknown == "create" and query is not None:
-            return f"{NEW_PARTNER}{query.external_key}"
         if customers.unknown == "default" and customers.default_partner:
             default = PartnerQuery(
                 email=customers.default_partner, name=customers.default_partner
@@ -203,7 +206,7 @@ class MappingResolver:
             if found is not None:
                 return str(found)
             raise MappingError("customer", customers.default_partner)
-        raise MappingError("customer", label)
+        raise MappingError("customer", _customer_label(order, query))
 
 
 def partner_query(order: Order, *, companies: bool = True) -> PartnerQuery | None:

