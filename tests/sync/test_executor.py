@@ -14,7 +14,14 @@ from config.settings import settings_from_dict
 from connectors.sandbox.odoo import SandboxOdoo
 from o2c.ledger import JournalEntry, Posting
 from o2c.money import Money
-from o2c.orders import Refund, RefundLine, Transaction, TransactionKind
+from o2c.orders import (
+    Company,
+    Customer,
+    Refund,
+    RefundLine,
+    Transaction,
+    TransactionKind,
+)
 from sync.executor import ExecutorResult
 from sync.invoicing import order_detail, queue_commands
 from sync.outbox import invoicing_status, list_dead_commands, retry_commands
@@ -476,3 +483,33 @@ def test_held_order_is_invoiced_once_the_mapping_names_its_sku(
     assert invoice["amount_total"] == D("24.00")
     state, detail = order_detail(hub.engine, "acme", order.external_id) or (None, "")
     assert state is not None and state.holds == () and detail is None
+
+
+def test_existing_customer_is_found_by_email_and_b2b_company_is_created(
+    hub: Hub, odoo: SandboxOdoo
+) -> None:
+    known = numbered(make_order(lines=[LineSpec("MUG-001", 1, "10.00")]), 9301)
+    known = known.model_copy(
+        update={"customer": Customer(email="ADMIN@example.com", first_name="M")}
+    )
+    company = Company(name="Acme Trading SA", vat_id="FR40303265045")
+    b2b = numbered(make_order(lines=[LineSpec("MUG-001", 1, "10.00")]), 9302)
+    b2b = b2b.model_copy(
+        update={"customer": Customer(email="buyer@acme.test", company=company)}
+    )
+    store(hub.engine, hub.invoicing(), known)
+    store(hub.engine, hub.invoicing(), b2b)
+
+    result = hub.execute()
+
+    assert result.dead == 0, result.errors
+    admin = odoo.ref("base.partner_admin")
+    [first] = moves_with_ref(odoo, "o2c_hub.invoice.acme.9301")
+    [second] = moves_with_ref(odoo, "o2c_hub.invoice.acme.9302")
+    assert first["partner_id"] == admin
+    partner = odoo.record("res.partner", second["partner_id"])
+    assert (partner["name"], partner["is_company"]) == ("Acme Trading SA", True)
+    contacts = [
+        p for p in odoo.records("res.partner") if p.get("parent_id") == partner["id"]
+    ]
+    assert [c["email"] for c in contacts] == ["buyer@acme.test"]
