@@ -191,7 +191,11 @@ def validate_tables(tables: ShopMapping, catalog: CachedCatalog) -> list[str]:
     problems += [
         f"product code {c!r} not in Odoo" for c in sorted(products - set(found))
     ]
-    named = (tables.accounts.rounding, tables.accounts.refund_adjustment)
+    named = [tables.accounts.rounding, tables.accounts.refund_adjustment]
+    if tables.stripe is not None:
+        stripe = tables.stripe
+        named += [stripe.clearing, stripe.bank, stripe.fee_default, stripe.refunds]
+        named += [stripe.disputes, stripe.suspense, *stripe.fees.values()]
     accounts = {c for c in named if c}
     found = catalog.accounts_by_code(sorted(accounts))
     problems += [f"account {c!r} not in Odoo" for c in sorted(accounts - set(found))]

@@ -18,6 +18,9 @@
     unknown = "create"              # or "park", or "default" (default_partner)
     [defaults.accounts]             # account codes
     rounding = "642000"
+    [defaults.stripe]               # the processor's ledger accounts (codes)
+    clearing = "101402"             # with bank, fee_default, refunds, disputes,
+    fees = { stripe_fee = "620000" }  # suspense; fees by kind are optional
     [shops.acme]                    # a shop's own entries win over the defaults
 
 Every value is a code or name the administrator sees in Odoo; ids are looked up
@@ -35,6 +38,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from o2c.errors import ConfigurationError
+from o2c.ledger import ProcessorAccounts
 from o2c.money import to_decimal
 
 UnknownSku = Literal["park", "placeholder"]
@@ -106,6 +110,27 @@ class AccountTable(_Table):
     entry_journal: str | None = None  # journal code for journal entries (MISC)
 
 
+class ProcessorTable(_Table):
+    """A payment processor's ledger accounts (codes), for its clearing entries.
+
+    `clearing` mirrors the processor balance, `bank` receives the payouts,
+    `fee_default` (or `fees` by fee kind) takes the fees, `refunds` and `disputes`
+    what money went back, `suspense` balance lines the rules do not know.
+    """
+
+    clearing: str
+    bank: str
+    fee_default: str
+    fees: dict[str, str] = Field(default_factory=dict)
+    refunds: str
+    disputes: str
+    suspense: str
+
+    def ledger_accounts(self) -> ProcessorAccounts:
+        """Return the accounts as the ledger rules take them."""
+        return ProcessorAccounts.model_validate(self.model_dump())
+
+
 class SpecialProducts(_Table):
     """Product codes for parts of an order that have no SKU."""
 
@@ -128,6 +153,7 @@ class ShopMapping(_Table):
     customers: CustomerTable = CustomerTable()
     accounts: AccountTable = AccountTable()
     special: SpecialProducts = SpecialProducts()
+    stripe: ProcessorTable | None = None  # None: Stripe payouts post nothing
     invoice_currency: InvoiceCurrency | None = None  # None: the policy's
     invoice_on: InvoiceOn | None = None
     # The ERP company's "Rounding Method" of taxes, which the prediction follows.
@@ -170,6 +196,15 @@ class MappingTables(_Table):
     def shop_names(self) -> list[str]:
         """Return the shops that have a section of their own."""
         return sorted(self.shops)
+
+
+def processor_accounts(tables: MappingTables) -> ProcessorAccounts | None:
+    """Return the Stripe ledger accounts of `[defaults.stripe]`, or None without it.
+
+    Raises ConfigurationError naming every missing or invalid entry at once.
+    """
+    table = tables.for_shop("").stripe
+    return table.ledger_accounts() if table is not None else None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

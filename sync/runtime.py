@@ -136,7 +136,11 @@ class Hub:
         from sync.stripe_intake import is_stripe_key, process_key
 
         if is_stripe_key(key) and self.settings.stripe is not None:
-            return process_key(self._stripe_jobs(), key)
+            result = process_key(self._stripe_jobs(), key)
+            # The payout's journal entries wait in the outbox for the executor.
+            if result.entries and self.invoicing_enabled:
+                self.enqueue_execute()
+            return result
         logger.warning("no intake for key %s; its rows stay pending", key)
         return None
 
@@ -322,17 +326,36 @@ class Hub:
             from connectors.stripe.client import StripeConnector
             from sync.stripe_intake import StripeJobs
 
-            # No ledger accounts are configured yet: records are stored, nothing
-            # is posted. TODO: read ProcessorAccounts from the mapping file once
-            # it names them, so that payouts produce journal entries here too.
             self._stripe = StripeJobs(
                 engine=self.engine,
                 connector=StripeConnector(self.settings.stripe),
+                accounts=self._processor_accounts(),
                 owner=self.owner,
                 policy=self.policy,
                 clock=self.clock,
             )
         return self._stripe
+
+    def _processor_accounts(self) -> Any:
+        """The `[defaults.stripe]` ledger accounts, as ERP record ids, or None.
+
+        Without an ERP nothing could post the entries, so none are built. Raises
+        ConfigurationError naming every problem of the mapping file, or every
+        account code the ERP does not have.
+        """
+        if not self.invoicing_enabled:
+            return None
+        from mapping.tables import load_tables, processor_accounts
+        from sync.stripe_intake import resolve_accounts
+
+        accounts = processor_accounts(load_tables(self.settings.mapping_file))
+        if accounts is None:
+            logger.warning(
+                "the mapping file has no [defaults.stripe] accounts: Stripe "
+                "payouts are stored, no journal entries are posted"
+            )
+            return None
+        return resolve_accounts(accounts, self.gateway().find_accounts)
 
     def _shop(self, name: str) -> ShopSettings:
         try:

@@ -31,7 +31,12 @@ from connectors.stripe.webhooks import (
     parse_event,
     verify_signature,
 )
-from o2c.errors import PayloadError, PermanentError, RetryableError
+from o2c.errors import (
+    ConfigurationError,
+    PayloadError,
+    PermanentError,
+    RetryableError,
+)
 from o2c.ledger import JournalEntry, ProcessorAccounts, dispute_entries, payout_entries
 from o2c.payments import (
     BreakdownStatus,
@@ -332,6 +337,50 @@ class StripeJobs:
     owner: str = "stripe-worker"
     policy: IntakePolicy = field(default_factory=IntakePolicy)
     clock: Clock = utcnow
+
+
+def resolve_accounts(
+    accounts: ProcessorAccounts, find: Callable[[list[str]], dict[str, int]]
+) -> ProcessorAccounts:
+    """Return the accounts with each code replaced by its ERP record id.
+
+    `find` is the gateway's `find_accounts`. The mapping names accounts by the
+    codes an administrator sees; the ERP writes postings on record ids. Raises
+    ConfigurationError naming every code the ERP does not have.
+    """
+    codes = sorted(
+        {
+            accounts.clearing,
+            accounts.bank,
+            accounts.fee_default,
+            accounts.refunds,
+            accounts.disputes,
+            accounts.suspense,
+            *accounts.fees.values(),
+        }
+    )
+    found = find(codes)
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise ConfigurationError(
+            "mapping [defaults.stripe]: account code(s) not in the ERP: "
+            + ", ".join(missing)
+        )
+
+    def record(code: str) -> str:
+        return str(found[code])
+
+    return accounts.model_copy(
+        update={
+            "clearing": record(accounts.clearing),
+            "bank": record(accounts.bank),
+            "fee_default": record(accounts.fee_default),
+            "fees": {kind: record(code) for kind, code in accounts.fees.items()},
+            "refunds": record(accounts.refunds),
+            "disputes": record(accounts.disputes),
+            "suspense": record(accounts.suspense),
+        }
+    )
 
 
 @dataclass

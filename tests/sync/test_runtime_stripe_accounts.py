@@ -1,0 +1,166 @@
+"""The hub posts Stripe payouts' clearing entries with the mapping's ledger accounts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from config.settings import settings_from_dict
+from connectors.sandbox.odoo import SandboxOdoo
+from connectors.sandbox.stripe.generator import generate_payouts
+from connectors.sandbox.stripe.server import API_KEY, SandboxStripe
+from o2c.errors import ConfigurationError
+from sync.runtime import Hub
+from sync.store.models import Command, CommandStatus
+from tests.sync.helpers import FakeSource
+from tests.sync.invoicing_support import MAPPING
+
+STRIPE_ACCOUNTS = """
+[defaults.stripe]
+clearing = "101402"
+bank = "101401"
+fee_default = "620000"
+refunds = "121000"
+disputes = "642000"
+suspense = "642000"
+"""
+
+
+@pytest.fixture
+def odoo() -> Iterator[SandboxOdoo]:
+    with SandboxOdoo(version=19) as server:
+        yield server
+
+
+@pytest.fixture
+def stripe() -> Iterator[SandboxStripe]:
+    with SandboxStripe(seed=5) as server:
+        yield server
+
+
+def make_hub(
+    tmp_path: Path, sqlite_url: str, odoo: SandboxOdoo, stripe: SandboxStripe
+) -> Hub:
+    config: dict[str, Any] = {
+        "environment": "development",
+        "store": {"url": sqlite_url},
+        "odoo": {
+            "url": odoo.url,
+            "database": odoo.database,
+            "login": odoo.login,
+            "api_key": odoo.api_key,
+            "protocol": "json2",
+        },
+        "stripe": {
+            "api_key": API_KEY,
+            "webhook_secret": "whsec_runtime",
+            "api_base": stripe.url,
+            "max_network_retries": 0,
+        },
+        "mapping": {"file": "mapping.toml"},
+    }
+    hub = Hub(settings_from_dict(config, base_dir=tmp_path), orders=FakeSource())
+    hub.migrate()
+    return hub
+
+
+def test_paid_payout_with_mapped_accounts_posts_clearing_entries_in_odoo(
+    tmp_path: Path, sqlite_url: str, odoo: SandboxOdoo, stripe: SandboxStripe
+) -> None:
+    (tmp_path / "mapping.toml").write_text(MAPPING + STRIPE_ACCOUNTS)
+    start = int(time.time()) - 3 * 86400
+    generate_payouts(
+        stripe.account, start=start, payouts=1, charges_per_payout=6, currency="usd"
+    )
+    hub = make_hub(tmp_path, sqlite_url, odoo, stripe)
+    try:
+        hub.stripe_catch_up()
+        for key in sorted({task.args[0] for task in hub.huey.pending()}):
+            hub.process_key(key)
+        queued = {task.name for task in hub.huey.pending()}
+        result = hub.execute()
+        with hub.engine.connect() as conn:
+            rows = conn.execute(
+                select(Command.status, Command.idempotency_key).where(
+                    Command.kind == "PostJournalEntry"
+                )
+            ).all()
+    finally:
+        hub.close()
+
+    assert any("execute" in name for name in queued)
+    assert rows and all(status == CommandStatus.DONE for status, _ in rows)
+    assert result.dead == 0, result.errors
+    keys = {key for _, key in rows}
+    entries = [
+        move
+        for move in odoo.records("account.move")
+        if move["move_type"] == "entry" and move.get("ref") in keys
+    ]
+    assert len(entries) == len(rows)
+    assert all(move["state"] == "posted" for move in entries)
+    codes = {
+        odoo.record("account.account", line["account_id"])["code"]
+        for line in odoo.records("account.move.line")
+        if line["move_id"] in {move["id"] for move in entries}
+    }
+    assert {"101402", "101401", "620000"} <= codes
+
+
+def test_stripe_accounts_missing_entries_are_all_named(
+    tmp_path: Path, sqlite_url: str, odoo: SandboxOdoo, stripe: SandboxStripe
+) -> None:
+    (tmp_path / "mapping.toml").write_text(
+        MAPPING + '\n[defaults.stripe]\nclearing = "101402"\n'
+    )
+    hub = make_hub(tmp_path, sqlite_url, odoo, stripe)
+    try:
+        with pytest.raises(ConfigurationError) as caught:
+            hub.process_key("stripe:default:payout:po_missing")
+    finally:
+        hub.close()
+    message = str(caught.value)
+    for name in ("bank", "fee_default", "refunds", "disputes", "suspense"):
+        assert f"stripe.{name}" in message
+
+
+def test_without_stripe_accounts_payouts_are_stored_and_nothing_is_queued(
+    tmp_path: Path, sqlite_url: str, odoo: SandboxOdoo, stripe: SandboxStripe
+) -> None:
+    (tmp_path / "mapping.toml").write_text(MAPPING)
+    start = int(time.time()) - 3 * 86400
+    generate_payouts(
+        stripe.account, start=start, payouts=1, charges_per_payout=3, currency="usd"
+    )
+    hub = make_hub(tmp_path, sqlite_url, odoo, stripe)
+    try:
+        hub.stripe_catch_up()
+        for key in sorted({task.args[0] for task in hub.huey.pending()}):
+            hub.process_key(key)
+        with hub.engine.connect() as conn:
+            commands = conn.execute(select(Command.id)).all()
+    finally:
+        hub.close()
+    assert commands == []
+
+
+def test_stripe_account_codes_unknown_to_odoo_are_all_named(
+    tmp_path: Path, sqlite_url: str, odoo: SandboxOdoo, stripe: SandboxStripe
+) -> None:
+    unknown = STRIPE_ACCOUNTS.replace('"101402"', '"999001"').replace(
+        'suspense = "642000"', 'suspense = "999002"'
+    )
+    (tmp_path / "mapping.toml").write_text(MAPPING + unknown)
+    hub = make_hub(tmp_path, sqlite_url, odoo, stripe)
+    try:
+        with pytest.raises(ConfigurationError) as caught:
+            hub.process_key("stripe:default:payout:po_missing")
+    finally:
+        hub.close()
+    assert "999001" in str(caught.value)
+    assert "999002" in str(caught.value)
