@@ -14,13 +14,18 @@ sweep queues its key.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Dialect, Engine
 
 from sync import metrics
 from sync.inbox import Delivery, utcnow
@@ -31,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 _STOP = None
+# A waiter's answer: a thread's future (`submit`) or an event loop's (`store`).
+Answer = Future[bool] | asyncio.Future[bool]
+Item = tuple[Delivery, Answer]
 
 
 class InboxWriter:
@@ -42,9 +50,7 @@ class InboxWriter:
         self._engine = engine
         self._enqueue = enqueue
         self._source = source
-        self._deliveries: queue.SimpleQueue[tuple[Delivery, Future[bool]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._deliveries: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
         self._keys: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._waiting_keys: set[str] = set()
         self._lock = threading.Lock()
@@ -59,6 +65,18 @@ class InboxWriter:
         answer: Future[bool] = Future()
         self._deliveries.put((delivery, answer))
         return answer
+
+    async def store(self, delivery: Delivery) -> bool:
+        """Hand over a delivery and wait for its commit, without blocking the loop.
+
+        Returns True if it is new, False if it was a duplicate; raises the store's
+        error when the row was not stored. Waiters of one batch on one event loop
+        are woken together, by one call into that loop.
+        """
+        self._start()
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._deliveries.put((delivery, answer))
+        return await answer
 
     def close(self, timeout: float = 10.0) -> None:
         """Store what was handed over, queue its keys, then stop both threads."""
@@ -99,29 +117,28 @@ class InboxWriter:
             # From here a request that went away can no longer cancel its answer;
             # its delivery is stored all the same (a resend is then a duplicate).
             for _, answer in batch:
-                answer.set_running_or_notify_cancel()
-            self._write(batch)
+                if isinstance(answer, Future):
+                    answer.set_running_or_notify_cancel()
+            _settle(self._write(batch))
             if stop:
                 return
 
-    def _write(self, batch: list[tuple[Delivery, Future[bool]]]) -> None:
+    def _write(self, batch: list[Item]) -> list[tuple[Answer, bool | Exception]]:
+        """Store a batch; return each answer with its result (new?) or error."""
         try:
-            with self._engine.begin() as conn:
+            with durable_transaction(self._engine) as conn:
                 news = insert_batch(conn, [delivery for delivery, _ in batch])
         except Exception as exc:
             if len(batch) > 1:
                 # One bad row must not refuse the others: try each on its own.
-                for item in batch:
-                    self._write([item])
-                return
+                return [result for item in batch for result in self._write([item])]
             # This thread must not die: every later request would wait forever.
             logger.error("inbox write failed: %s", exc)
-            _answer(batch[0][1], error=exc)
-            return
-        for (delivery, answer), new in zip(batch, news, strict=True):
-            _answer(answer, new=new)
+            return [(batch[0][1], exc)]
+        for (delivery, _), new in zip(batch, news, strict=True):
             if new and delivery.status == InboxStatus.PENDING and delivery.key:
                 self._queue_key(delivery.key)
+        return [(answer, new) for (_, answer), new in zip(batch, news, strict=True)]
 
     def _queue_key(self, key: str) -> None:
         """Hand a key to the enqueuer thread unless it is already waiting there."""
@@ -144,42 +161,150 @@ class InboxWriter:
                 logger.warning("key %s stored, not queued: %s", key, exc)
 
 
-def _answer(
-    answer: Future[bool], *, new: bool = False, error: Exception | None = None
-) -> None:
+def _settle(results: list[tuple[Answer, bool | Exception]]) -> None:
+    """Give every waiter its result: thread futures at once, event-loop futures
+    with one call into each loop for the whole batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Answer, bool | Exception]]]
+    by_loop = {}
+    for answer, result in results:
+        if isinstance(answer, Future):
+            _answer(answer, result)
+        else:
+            by_loop.setdefault(answer.get_loop(), []).append((answer, result))
+    for loop, group in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_answer_all, group)
+        except RuntimeError:
+            # The loop is closed: nobody waits for these answers any more.
+            logger.debug("%d answers dropped: their event loop is closed", len(group))
+
+
+def _answer_all(results: list[tuple[Answer, bool | Exception]]) -> None:
+    for answer, result in results:
+        _answer(answer, result)
+
+
+def _answer(answer: Answer, result: bool | Exception) -> None:
+    # A request that went away cancelled its answer; its row is kept all the same.
     if answer.cancelled():
         return
-    if error is not None:
-        answer.set_exception(error)
+    if isinstance(result, Exception):
+        answer.set_exception(result)
     else:
-        answer.set_result(new)
+        answer.set_result(result)
+
+
+@contextmanager
+def durable_transaction(engine: Engine) -> Iterator[Connection]:
+    """Yield a connection in a write transaction whose commit is on disk on exit.
+
+    The store runs SQLite with `synchronous=NORMAL`: in WAL mode a commit then
+    survives the process dying but not the machine losing power. An inbox commit
+    is what the 200 promises Shopify, so its connection switches to `FULL` (the
+    WAL is synced at every commit) for the transaction and back afterwards; group
+    commit makes that one fsync per batch. PostgreSQL commits durably as it is.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            with conn.begin():
+                yield conn
+            return
+        # SQLite refuses to change the level inside a transaction: set it first.
+        before = _synchronous(conn, "FULL")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            _synchronous(conn, before)
+
+
+def _synchronous(conn: Connection, level: object = None) -> object:
+    """Set SQLite's `synchronous` on the driver's connection (outside any
+    transaction) when `level` is given; return the level in force before."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute("PRAGMA synchronous")
+        before: object = (cursor.fetchone() or (None,))[0]
+        if level is not None:
+            cursor.execute(f"PRAGMA synchronous={level}")
+        return before
+    finally:
+        cursor.close()
 
 
 def insert_batch(conn: Connection, deliveries: list[Delivery]) -> list[bool]:
-    """Insert deliveries in one statement; return, for each, whether it was new.
+    """Insert deliveries; return, for each, whether it was new.
 
-    The database absorbs a duplicate of a stored row (`ON CONFLICT DO NOTHING`) and
-    `RETURNING` names the rows it inserted; a delivery repeated inside the batch is
-    new only at its first place.
+    Each row is its own `INSERT ... ON CONFLICT DO NOTHING`, in the connection's
+    transaction: the database absorbs a duplicate of a stored row and the row
+    count says whether the row went in; a delivery repeated inside the batch is
+    new only at its first place. Raises the store's error (SQLAlchemy's) or
+    ValueError for a delivery that cannot be a row.
     """
     now = utcnow()
-    first: dict[tuple[str, str, str], int] = {}
-    rows = []
-    for place, delivery in enumerate(deliveries):
+    seen: set[tuple[str, str, str]] = set()
+    news = []
+    for delivery in deliveries:
         sender_key = (delivery.source, delivery.account, delivery.event_id)
-        if sender_key not in first:
-            first[sender_key] = place
-            rows.append(delivery.row(now))
-    columns = (InboxEvent.source, InboxEvent.account, InboxEvent.event_id)
+        if sender_key in seen:
+            news.append(False)
+            continue
+        seen.add(sender_key)
+        row = delivery.row(now)
+        statement = _inbox_insert(conn, tuple(row))
+        result = conn.exec_driver_sql(statement.sql, statement.parameters(row))
+        news.append(result.rowcount == 1)
+    return news
+
+
+@dataclass(frozen=True)
+class _CompiledInsert:
+    """The inbox insert as the driver runs it, and how to bind a row to it."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    positional: bool
+
+    def parameters(self, row: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """Return the driver's parameters for one row, converted as SQLAlchemy
+        converts them for each column's type."""
+        values = [
+            row[name] if process is None else process(row[name])
+            for name, process in zip(self.names, self.processors, strict=True)
+        ]
+        if self.positional:
+            return tuple(values)
+        return dict(zip(self.names, values, strict=True))
+
+
+# SQLAlchemy never caches the compiled form of an ON CONFLICT insert: compiling it
+# for every batch cost more than storing the rows. Compiled once per dialect.
+_COMPILED: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _CompiledInsert]]
+_COMPILED = weakref.WeakKeyDictionary()
+
+
+def _inbox_insert(conn: Connection, columns: tuple[str, ...]) -> _CompiledInsert:
+    """Return the compiled insert of an inbox row with these columns."""
+    dialect = conn.dialect
+    known = _COMPILED.setdefault(dialect, {})
+    if columns in known:
+        return known[columns]
+    table = InboxEvent.__table__
     statement = (
-        dialect_insert(conn, InboxEvent)
+        dialect_insert(conn, table)
         .on_conflict_do_nothing(index_elements=["source", "account", "event_id"])
-        .returning(*columns)
+        .inline()  # no RETURNING of the new id: the row count is the answer
     )
-    inserted = {tuple(row) for row in conn.execute(statement, rows)}
-    return [
-        first[key] == place and key in inserted
-        for place, key in enumerate(
-            (d.source, d.account, d.event_id) for d in deliveries
-        )
-    ]
+    result = statement.compile(dialect=dialect, column_keys=list(columns))
+    names = tuple(result.positiontup or ()) if result.positional else columns
+    known[columns] = compiled = _CompiledInsert(
+        sql=result.string,
+        names=names,
+        processors=tuple(
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in names
+        ),
+        positional=result.positional,
+    )
+    return compiled
