@@ -1,38 +1,45 @@
-"""`o2c-hub demo`: the whole intake on one machine, against the sandbox Shopify.
+"""`o2c-hub demo`: order to cash on one machine, against the three sandboxes.
 
-Steps: write a sandbox `hub.toml` in a folder, start the sandbox Shopify, run an
-embedded hub (HTTP on loopback and a threaded worker), generate orders, deliver the
-webhooks of their lives as Shopify does (duplicates, out of order), wait until the
-hub has processed everything, and summarise: what was generated, delivered, stored,
-parked, and whether every stored order is the latest version with the right total.
+Steps: start the sandbox Shopify, Odoo and Stripe; set Odoo up as an operator
+would (products and taxes the orders need) and write `hub.toml` and
+`mapping.toml` in a folder; run an embedded hub (HTTP on loopback and a threaded
+worker); deliver the orders' webhooks as Shopify does (duplicates, out of order);
+let the hub invoice them in Odoo; send Stripe's webhooks of a few days of card
+payments (a dispute, an automatic and a manual payout) so the hub posts the
+clearing entries; import a CAMT.053 and an MT940 statement twice; then read the
+invoices back from Odoo and summarise.
 
-This is the only production module allowed to import the simulators.
+This is the only production module (with its `demo_*` parts) allowed to import
+the simulators.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings, load_settings
 from config.templates import (
     SANDBOX_ACCESS_TOKEN,
+    SANDBOX_ODOO_API_KEY,
     SANDBOX_SHOP_DOMAIN,
+    SANDBOX_SHOP_NAME,
+    SANDBOX_STRIPE_API_KEY,
     SANDBOX_WEBHOOK_SECRET,
     SandboxEndpoints,
     render_hub_toml,
 )
+from connectors.sandbox.odoo import SandboxOdoo
 from connectors.sandbox.shopify import (
     SandboxOrder,
     SandboxShopify,
@@ -41,60 +48,74 @@ from connectors.sandbox.shopify import (
     generate_orders,
     render_rest,
 )
+from connectors.sandbox.stripe.server import SandboxStripe
 from connectors.shopify.parse import order_from_webhook
-from o2c.errors import HubError
 from o2c.money import Money
+from o2c.orders import Order
 from sync.cli.context import guarded, stderr, stdout
+from sync.cli.demo_bank import import_twice, write_statements
+from sync.cli.demo_erp import (
+    DemoError,
+    OdooAdmin,
+    check_invoices,
+    prepare_odoo,
+    write_mapping,
+)
+from sync.cli.demo_report import DemoRun, summary_json, summary_table
+from sync.cli.demo_stripe import (
+    deliver_events,
+    generate_activity,
+    payout_summaries,
+    stripe_figures,
+)
 from sync.cli.output import print_json
 from sync.http import ServerThread, app_for_hub
+from sync.outbox import demo_summary
 from sync.runtime import Hub
 from sync.status import hub_status
-from sync.store.models import OrderRecord
+from sync.store.models import Command, CommandStatus, InboxEvent, OrderRecord
+
+__all__ = ["DemoError", "DemoRun", "demo_command", "run_demo", "summary_json"]
 
 DUPLICATE_RATE = 0.15
 REORDER_WINDOW = 6
 SETTLE_TIMEOUT_SECONDS = 180.0
+POLL_SECONDS = 0.2
+EXECUTE_NUDGE_SECONDS = 1.0
 STORE_FILES = ("o2c-hub.db", "o2c-queue.db")
-
-
-class DemoError(HubError):
-    """The demo could not finish (the hub did not settle in time)."""
-
-
-@dataclass
-class DemoRun:
-    """What one demo did, for the summary."""
-
-    folder: Path
-    generated: int
-    stats: SendStats
-    seconds: float
-    status: dict[str, Any]
-    converged: int = 0
-    mismatched: list[str] = field(default_factory=list)
+ODOO_VERSIONS = (16, 19)
 
 
 @guarded
 def demo_command(
     orders: int = typer.Option(50, "--orders", min=1, help="Orders to generate."),
     seed: int = typer.Option(7, "--seed", help="Seed of the order generator."),
+    odoo_version: int = typer.Option(
+        19,
+        "--odoo-version",
+        min=ODOO_VERSIONS[0],
+        max=ODOO_VERSIONS[1],
+        help="Version of the sandbox Odoo (16 to 19).",
+    ),
     folder: Path | None = typer.Option(
         None, "--dir", help="Folder for hub.toml and the store (default: a new one)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Run the sandbox Shopify and an embedded hub; deliver orders; summarise."""
+    """Run the sandboxes and an embedded hub, order to cash; summarise."""
     where = _prepare(folder)
     if not as_json:
         stdout.print(f"demo folder: {escape(str(where))}")
-    run = run_demo(where, orders=orders, seed=seed, quiet=as_json)
+    run = run_demo(
+        where, orders=orders, seed=seed, odoo_version=odoo_version, quiet=as_json
+    )
     if as_json:
         print_json(summary_json(run))
     else:
         stdout.print(summary_table(run))
         stdout.print(
             "next: `o2c-hub --config "
-            f"{escape(str(where / 'hub.toml'))} orders list` to see them"
+            f"{escape(str(where / 'hub.toml'))} status` to look around"
         )
 
 
@@ -108,41 +129,83 @@ def _prepare(folder: Path | None) -> Path:
     return where
 
 
-def run_demo(folder: Path, *, orders: int, seed: int, quiet: bool) -> DemoRun:
+def run_demo(
+    folder: Path, *, orders: int, seed: int, odoo_version: int = 19, quiet: bool
+) -> DemoRun:
     """Run the demo in `folder`; return what happened. Raises DemoError."""
     started = time.monotonic()
-    with SandboxShopify() as shopify:
+    with ExitStack() as stack:
+        shopify = stack.enter_context(SandboxShopify())
+        odoo = stack.enter_context(SandboxOdoo(version=odoo_version))
+        stripe = stack.enter_context(
+            SandboxStripe(api_key=SANDBOX_STRIPE_API_KEY, seed=seed)
+        )
+        admin = OdooAdmin(odoo)
+        stack.callback(admin.close)
+
+        # The storefront's orders, and the operator's preparation of Odoo for them.
         shopify.add_shop(
             SANDBOX_SHOP_DOMAIN, SANDBOX_ACCESS_TOKEN, SANDBOX_WEBHOOK_SECRET
         )
-        settings = _write_config(folder, shopify.shop_url(SANDBOX_SHOP_DOMAIN))
         generated = generate_orders(orders, seed=seed, shop_domain=SANDBOX_SHOP_DOMAIN)
         shopify.add_orders(SANDBOX_SHOP_DOMAIN, generated)
+        parsed = [
+            order_from_webhook(render_rest(order), shop=SANDBOX_SHOP_NAME)
+            for order in generated
+        ]
+        prepared = prepare_odoo(admin, parsed)
+        write_mapping(folder / "mapping.toml", parsed)
+        endpoints = SandboxEndpoints(
+            shopify_url=shopify.shop_url(SANDBOX_SHOP_DOMAIN),
+            odoo_url=odoo.url,
+            stripe_url=stripe.url,
+            hub_port=0,
+        )
+        settings = _write_config(folder, endpoints, odoo.api_key)
+        activity = generate_activity(stripe, orders=orders)
 
         hub = Hub(settings)
         hub.migrate()
+        stack.callback(hub.close)
         worker = hub.start_worker(settings.queue.workers)
+        stack.callback(worker.stop)
         server = ServerThread(app_for_hub(hub), port=0).start()
-        try:
-            stats = _deliver(server.url, generated, seed=seed, quiet=quiet)
-            _settle(hub, quiet=quiet)
-            status = hub_status(hub.engine, settings)
-            run = DemoRun(folder, len(generated), stats, 0.0, status)
-            _compare(hub.engine, settings, generated, run)
-        finally:
-            server.stop()
-            worker.stop()
-            hub.close()
+        stack.callback(server.stop)
+
+        stats = _deliver(server.url, generated, seed=seed, quiet=quiet)
+        _settle(hub, quiet=quiet, what="orders and invoices")
+        sent = deliver_events(stripe, activity, server.url, seed=seed)
+        _settle(hub, quiet=quiet, what="Stripe payments and payouts")
+        numbers = [order.number for order in parsed]
+        paths = write_statements(folder, payout_summaries(activity), numbers)
+        statements = import_twice(hub.engine, paths)
+
+        status = hub_status(hub.engine, settings)
+        run = DemoRun(folder, len(generated), stats, 0.0, status)
+        run.odoo_version, run.prepared = odoo_version, prepared
+        run.shopify_inbox = _inbox_counts(hub.engine, "shopify")
+        run.stripe_inbox = _inbox_counts(hub.engine, "stripe")
+        run.invoicing = demo_summary(hub.engine, erp_calls=hub.gateway().calls)
+        run.invoices = check_invoices(admin, parsed)
+        run.stripe, run.stripe_figures = sent, stripe_figures(hub.engine)
+        run.statements = statements
+        _compare(hub.engine, settings, parsed, run)
     run.seconds = time.monotonic() - started
     return run
 
 
-def _write_config(folder: Path, shopify_url: str) -> Settings:
-    endpoints = SandboxEndpoints(
-        shopify_url=shopify_url, odoo_url=None, stripe_url=None, hub_port=0
-    )
+def _write_config(folder: Path, endpoints: SandboxEndpoints, api_key: str) -> Settings:
+    """Write the sandbox `hub.toml` and return its settings.
+
+    Odoo hands out an API key when it is created (the sandbox too, a new one on
+    every start): it replaces the template's placeholder key.
+    """
+    placeholder = f'api_key = "{SANDBOX_ODOO_API_KEY}"'
+    text = render_hub_toml(sandbox=True, endpoints=endpoints)
+    if placeholder not in text:
+        raise DemoError("the hub.toml template names no sandbox Odoo API key")
     path = folder / "hub.toml"
-    path.write_text(render_hub_toml(sandbox=True, endpoints=endpoints), "utf-8")
+    path.write_text(text.replace(placeholder, f'api_key = "{api_key}"'), "utf-8")
     return load_settings(path, environ={})
 
 
@@ -166,21 +229,72 @@ def _deliver(
     )
 
 
-def _settle(hub: Hub, *, quiet: bool) -> None:
-    """Wait until no inbox row can be worked on now; raises DemoError on timeout."""
+def _settle(hub: Hub, *, quiet: bool, what: str) -> None:
+    """Wait until no inbox row and no outbox command is left to work on.
+
+    The executor is queued again now and then: a run that found another one
+    busy leaves later commands to the next. Raises DemoError on timeout.
+    """
     deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if hub_status(hub.engine, hub.settings)["inbox"]["due"] == 0:
-            return
-        time.sleep(0.2)
-    due = hub_status(hub.engine, hub.settings)["inbox"]["due"]
+    nudged = time.monotonic()
+    with _progress(quiet, what) as show:
+        while time.monotonic() < deadline:
+            due, pending = _backlog(hub)
+            show(due, pending)
+            if due == 0 and pending == 0:
+                return
+            if pending and time.monotonic() - nudged > EXECUTE_NUDGE_SECONDS:
+                hub.enqueue_execute()
+                nudged = time.monotonic()
+            time.sleep(POLL_SECONDS)
+    due, pending = _backlog(hub)
     if not quiet:
-        stderr.print(f"the hub still has {due} inbox row(s) to work on")
+        stderr.print(f"the hub still has {due} inbox row(s), {pending} command(s)")
     raise DemoError(f"the hub did not settle within {SETTLE_TIMEOUT_SECONDS:g} s")
 
 
+def _backlog(hub: Hub) -> tuple[int, int]:
+    """Return the inbox rows due now and the outbox commands still pending."""
+    due = int(hub_status(hub.engine, hub.settings)["inbox"]["due"])
+    with hub.engine.connect() as conn:
+        pending = conn.execute(
+            select(func.count()).where(Command.status == CommandStatus.PENDING)
+        ).scalar_one()
+    return due, int(pending)
+
+
+@contextmanager
+def _progress(quiet: bool, what: str) -> Iterator[Callable[[int, int], None]]:
+    """Yield a function showing the backlog on a spinner (nothing when quiet)."""
+    if quiet:
+        yield lambda due, pending: None
+        return
+    with stderr.status(f"waiting for the hub: {what}") as status:
+
+        def show(due: int, pending: int) -> None:
+            status.update(
+                f"waiting for the hub: {what} - {due} inbox row(s), "
+                f"{pending} ERP command(s) to go"
+            )
+
+        yield show
+
+
+def _inbox_counts(engine: Engine, source: str) -> dict[str, int]:
+    """Return the inbox rows of one source per status."""
+    query = (
+        select(InboxEvent.status, func.count())
+        .where(InboxEvent.source == source)
+        .group_by(InboxEvent.status)
+    )
+    counts = {status: 0 for status in ("pending", "done", "ignored", "parked", "dead")}
+    with engine.connect() as conn:
+        counts.update({status: int(n) for status, n in conn.execute(query)})
+    return counts
+
+
 def _compare(
-    engine: Engine, settings: Settings, generated: list[SandboxOrder], run: DemoRun
+    engine: Engine, settings: Settings, parsed: list[Order], run: DemoRun
 ) -> None:
     """Count stored orders equal to the latest version Shopify would report."""
     shop = settings.shops[0].name
@@ -191,8 +305,7 @@ def _compare(
                 select(OrderRecord).where(OrderRecord.shop == shop)
             )
         }
-    for order in generated:
-        latest = order_from_webhook(render_rest(order), shop=shop)
+    for latest in parsed:
         record = stored.get(latest.external_id)
         if record is not None and _same(record, latest.version, latest.total.shop):
             run.converged += 1
@@ -207,51 +320,3 @@ def _same(record: OrderRecord, version: datetime, total: Money) -> bool:
         and Decimal(record.total_amount) == total.amount
         and record.currency == total.currency
     )
-
-
-def summary_json(run: DemoRun) -> dict[str, Any]:
-    """Return the demo's summary as one JSON-ready object."""
-    inbox = run.status["inbox"]["by_status"]
-    return {
-        "dir": str(run.folder),
-        "config": str(run.folder / "hub.toml"),
-        "seconds": round(run.seconds, 2),
-        "orders": {
-            "generated": run.generated,
-            "stored": run.status["orders"]["total"],
-            "parked": inbox["parked"],
-            "by_state": run.status["orders"]["by_state"],
-            "latest_version_and_total": run.converged,
-            "mismatched": run.mismatched,
-        },
-        "webhooks": {
-            "sent": len({d.webhook_id for d in run.stats.sent}),
-            "delivered": run.stats.delivered,
-            "duplicates": run.stats.duplicates,
-            "failures": run.stats.failures,
-        },
-        "inbox": inbox,
-        "dead_letters": run.status["dead_letters"],
-    }
-
-
-def summary_table(run: DemoRun) -> Table:
-    """Return the demo's summary as a table for a terminal."""
-    data = summary_json(run)
-    table = Table("", "", title="o2c-hub demo", show_header=False)
-    orders, webhooks = data["orders"], data["webhooks"]
-    rows = [
-        ("orders generated", orders["generated"]),
-        ("orders stored", orders["stored"]),
-        ("stored at latest version, exact total", orders["latest_version_and_total"]),
-        ("orders parked", orders["parked"]),
-        ("webhooks sent (distinct)", webhooks["sent"]),
-        ("webhooks delivered (incl. duplicates)", webhooks["delivered"]),
-        ("duplicates absorbed", webhooks["duplicates"]),
-        ("delivery failures", webhooks["failures"]),
-        ("dead letters", data["dead_letters"]),
-        ("seconds", data["seconds"]),
-    ]
-    for name, value in rows:
-        table.add_row(name, str(value))
-    return table
