@@ -73,6 +73,8 @@ def main() -> None:
     )
     # On a shared machine the CPU figure says more than the wall clock.
     print(f"shopify parse: {parsed / cpu:,.0f} orders per CPU second")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"shopify parse: machine load {load} on {os.cpu_count()} CPUs")
     print(f"shopify parse: peak RSS {peak_mb:,.0f} MB (target < 300 MB with storing)")
 
 

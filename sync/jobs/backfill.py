@@ -225,7 +225,7 @@ class _Parser:
             self._pool = ProcessPoolExecutor(
                 self._workers, mp_context=multiprocessing.get_context(method)
             )
-            self.depth = self._workers + 1
+            self.depth = self._workers
             logger.info("backfill: parsing in %d worker processes", self._workers)
         if self._pool is not None:
             return self._pool.submit(parse_batch, nodes, self._shop)
