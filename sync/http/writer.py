@@ -1,10 +1,11 @@
 """Group commit of webhook deliveries: many requests, one transaction, then queueing.
 
 Requests hand their delivery to one writer thread and wait for its answer. The thread
-takes every delivery waiting at that moment and stores them in one transaction (each
-row still its own `ON CONFLICT DO NOTHING` insert, so each request learns whether it
-was new). With SQLite this replaces a queue of threads sleeping on the file lock by
-one committer; with PostgreSQL it saves a round trip and a flush per delivery.
+takes every delivery waiting at that moment and stores them in one transaction, on
+a connection it keeps (`inbox_sql`: the database absorbs duplicates, and each
+request learns whether it was new). With SQLite this replaces a queue of threads
+sleeping on the file lock by one committer and one fsync per batch; with PostgreSQL
+it saves a flush per delivery. Waiters on an event loop are woken per batch.
 
 Keys are queued after the commit by a second thread, off the request's path: the
 answer does not wait for the queue, and a key already waiting is not queued twice.
@@ -18,19 +19,15 @@ import asyncio
 import logging
 import queue
 import threading
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine
+from sqlalchemy import Connection, Engine
 
 from sync import metrics
-from sync.inbox import Delivery, utcnow
-from sync.store.db import dialect_insert
-from sync.store.models import InboxEvent, InboxStatus
+from sync.http.inbox_sql import insert_batch, prepare_connection
+from sync.inbox import Delivery
+from sync.store.models import InboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +52,7 @@ class InboxWriter:
         self._waiting_keys: set[str] = set()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._conn: Connection | None = None
 
     def submit(self, delivery: Delivery) -> Future[bool]:
         """Hand over a delivery; the future says True if new, False if a duplicate.
@@ -102,6 +100,12 @@ class InboxWriter:
                 thread.start()
 
     def _write_loop(self) -> None:
+        try:
+            self._write_batches()
+        finally:
+            self._disconnect()
+
+    def _write_batches(self) -> None:
         while True:
             first = self._deliveries.get()
             if first is _STOP:
@@ -126,9 +130,13 @@ class InboxWriter:
     def _write(self, batch: list[Item]) -> list[tuple[Answer, bool | Exception]]:
         """Store a batch; return each answer with its result (new?) or error."""
         try:
-            with durable_transaction(self._engine) as conn:
+            conn = self._connection()
+            with conn.begin():
                 news = insert_batch(conn, [delivery for delivery, _ in batch])
         except Exception as exc:
+            # The next attempt starts on a fresh connection (a broken one is
+            # dropped by the pool).
+            self._disconnect()
             if len(batch) > 1:
                 # One bad row must not refuse the others: try each on its own.
                 return [result for item in batch for result in self._write([item])]
@@ -139,6 +147,27 @@ class InboxWriter:
             if new and delivery.status == InboxStatus.PENDING and delivery.key:
                 self._queue_key(delivery.key)
         return [(answer, new) for (_, answer), new in zip(batch, news, strict=True)]
+
+    def _connection(self) -> Connection:
+        """The writer thread's own connection, kept between batches."""
+        if self._conn is None:
+            conn = self._engine.connect()
+            try:
+                prepare_connection(conn)
+            except Exception:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception as exc:
+                # A connection that cannot even close is left to the pool.
+                logger.warning("inbox writer connection not closed: %s", exc)
 
     def _queue_key(self, key: str) -> None:
         """Hand a key to the enqueuer thread unless it is already waiting there."""
@@ -192,119 +221,3 @@ def _answer(answer: Answer, result: bool | Exception) -> None:
         answer.set_exception(result)
     else:
         answer.set_result(result)
-
-
-@contextmanager
-def durable_transaction(engine: Engine) -> Iterator[Connection]:
-    """Yield a connection in a write transaction whose commit is on disk on exit.
-
-    The store runs SQLite with `synchronous=NORMAL`: in WAL mode a commit then
-    survives the process dying but not the machine losing power. An inbox commit
-    is what the 200 promises Shopify, so its connection switches to `FULL` (the
-    WAL is synced at every commit) for the transaction and back afterwards; group
-    commit makes that one fsync per batch. PostgreSQL commits durably as it is.
-    """
-    with engine.connect() as conn:
-        if conn.dialect.name != "sqlite":
-            with conn.begin():
-                yield conn
-            return
-        # SQLite refuses to change the level inside a transaction: set it first.
-        before = _synchronous(conn, "FULL")
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            _synchronous(conn, before)
-
-
-def _synchronous(conn: Connection, level: object = None) -> object:
-    """Set SQLite's `synchronous` on the driver's connection (outside any
-    transaction) when `level` is given; return the level in force before."""
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute("PRAGMA synchronous")
-        before: object = (cursor.fetchone() or (None,))[0]
-        if level is not None:
-            cursor.execute(f"PRAGMA synchronous={level}")
-        return before
-    finally:
-        cursor.close()
-
-
-def insert_batch(conn: Connection, deliveries: list[Delivery]) -> list[bool]:
-    """Insert deliveries; return, for each, whether it was new.
-
-    Each row is its own `INSERT ... ON CONFLICT DO NOTHING`, in the connection's
-    transaction: the database absorbs a duplicate of a stored row and the row
-    count says whether the row went in; a delivery repeated inside the batch is
-    new only at its first place. Raises the store's error (SQLAlchemy's) or
-    ValueError for a delivery that cannot be a row.
-    """
-    now = utcnow()
-    seen: set[tuple[str, str, str]] = set()
-    news = []
-    for delivery in deliveries:
-        sender_key = (delivery.source, delivery.account, delivery.event_id)
-        if sender_key in seen:
-            news.append(False)
-            continue
-        seen.add(sender_key)
-        row = delivery.row(now)
-        statement = _inbox_insert(conn, tuple(row))
-        result = conn.exec_driver_sql(statement.sql, statement.parameters(row))
-        news.append(result.rowcount == 1)
-    return news
-
-
-@dataclass(frozen=True)
-class _CompiledInsert:
-    """The inbox insert as the driver runs it, and how to bind a row to it."""
-
-    sql: str
-    names: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
-    positional: bool
-
-    def parameters(self, row: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        """Return the driver's parameters for one row, converted as SQLAlchemy
-        converts them for each column's type."""
-        values = [
-            row[name] if process is None else process(row[name])
-            for name, process in zip(self.names, self.processors, strict=True)
-        ]
-        if self.positional:
-            return tuple(values)
-        return dict(zip(self.names, values, strict=True))
-
-
-# SQLAlchemy never caches the compiled form of an ON CONFLICT insert: compiling it
-# for every batch cost more than storing the rows. Compiled once per dialect.
-_COMPILED: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _CompiledInsert]]
-_COMPILED = weakref.WeakKeyDictionary()
-
-
-def _inbox_insert(conn: Connection, columns: tuple[str, ...]) -> _CompiledInsert:
-    """Return the compiled insert of an inbox row with these columns."""
-    dialect = conn.dialect
-    known = _COMPILED.setdefault(dialect, {})
-    if columns in known:
-        return known[columns]
-    table = InboxEvent.__table__
-    statement = (
-        dialect_insert(conn, table)
-        .on_conflict_do_nothing(index_elements=["source", "account", "event_id"])
-        .inline()  # no RETURNING of the new id: the row count is the answer
-    )
-    result = statement.compile(dialect=dialect, column_keys=list(columns))
-    names = tuple(result.positiontup or ()) if result.positional else columns
-    known[columns] = compiled = _CompiledInsert(
-        sql=result.string,
-        names=names,
-        processors=tuple(
-            table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in names
-        ),
-        positional=result.positional,
-    )
-    return compiled
