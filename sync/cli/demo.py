@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -129,64 +130,56 @@ def _prepare(folder: Path | None) -> Path:
     return where
 
 
+@dataclass(frozen=True)
+class _Sandboxes:
+    """The three simulators of one run, started, and the operator's Odoo access."""
+
+    shopify: SandboxShopify
+    odoo: SandboxOdoo
+    stripe: SandboxStripe
+    admin: OdooAdmin
+
+
 def run_demo(
     folder: Path, *, orders: int, seed: int, odoo_version: int = 19, quiet: bool
 ) -> DemoRun:
     """Run the demo in `folder`; return what happened. Raises DemoError."""
     started = time.monotonic()
     with ExitStack() as stack:
-        shopify = stack.enter_context(SandboxShopify())
-        odoo = stack.enter_context(SandboxOdoo(version=odoo_version))
-        stripe = stack.enter_context(
-            SandboxStripe(api_key=SANDBOX_STRIPE_API_KEY, seed=seed)
-        )
-        admin = OdooAdmin(odoo)
-        stack.callback(admin.close)
-
-        # The storefront's orders, and the operator's preparation of Odoo for them.
-        shopify.add_shop(
-            SANDBOX_SHOP_DOMAIN, SANDBOX_ACCESS_TOKEN, SANDBOX_WEBHOOK_SECRET
-        )
+        boxes = _start_sandboxes(stack, odoo_version=odoo_version, seed=seed)
         generated = generate_orders(orders, seed=seed, shop_domain=SANDBOX_SHOP_DOMAIN)
-        shopify.add_orders(SANDBOX_SHOP_DOMAIN, generated)
+        boxes.shopify.add_orders(SANDBOX_SHOP_DOMAIN, generated)
         parsed = [
             order_from_webhook(render_rest(order), shop=SANDBOX_SHOP_NAME)
             for order in generated
         ]
-        prepared = prepare_odoo(admin, parsed)
+        # What an operator does before go-live: Odoo gets the products and taxes
+        # the shop sells with, the mapping names them.
+        prepared = prepare_odoo(boxes.admin, parsed)
+        _say(quiet, f"sandbox Odoo {odoo_version}: {_created(prepared)}")
         write_mapping(folder / "mapping.toml", parsed)
-        endpoints = SandboxEndpoints(
-            shopify_url=shopify.shop_url(SANDBOX_SHOP_DOMAIN),
-            odoo_url=odoo.url,
-            stripe_url=stripe.url,
-            hub_port=0,
-        )
-        settings = _write_config(folder, endpoints, odoo.api_key)
-        activity = generate_activity(stripe, orders=orders)
+        settings = _write_config(folder, boxes)
+        activity = generate_activity(boxes.stripe, orders=orders)
+        hub, url = _start_hub(stack, settings)
 
-        hub = Hub(settings)
-        hub.migrate()
-        stack.callback(hub.close)
-        worker = hub.start_worker(settings.queue.workers)
-        stack.callback(worker.stop)
-        server = ServerThread(app_for_hub(hub), port=0).start()
-        stack.callback(server.stop)
-
-        stats = _deliver(server.url, generated, seed=seed, quiet=quiet)
+        stats = _deliver(url, generated, seed=seed, quiet=quiet)
         _settle(hub, quiet=quiet, what="orders and invoices")
-        sent = deliver_events(stripe, activity, server.url, seed=seed)
+        _say(quiet, "sending Stripe's webhooks (charges, refunds, dispute, payouts)")
+        sent = deliver_events(boxes.stripe, activity, url, seed=seed)
         _settle(hub, quiet=quiet, what="Stripe payments and payouts")
         numbers = [order.number for order in parsed]
         paths = write_statements(folder, payout_summaries(activity), numbers)
+        _say(quiet, "importing a CAMT.053 and an MT940 statement, twice")
         statements = import_twice(hub.engine, paths)
 
-        status = hub_status(hub.engine, settings)
-        run = DemoRun(folder, len(generated), stats, 0.0, status)
+        run = DemoRun(
+            folder, len(generated), stats, 0.0, hub_status(hub.engine, settings)
+        )
         run.odoo_version, run.prepared = odoo_version, prepared
         run.shopify_inbox = _inbox_counts(hub.engine, "shopify")
         run.stripe_inbox = _inbox_counts(hub.engine, "stripe")
         run.invoicing = demo_summary(hub.engine, erp_calls=hub.gateway().calls)
-        run.invoices = check_invoices(admin, parsed)
+        run.invoices = check_invoices(boxes.admin, parsed)
         run.stripe, run.stripe_figures = sent, stripe_figures(hub.engine)
         run.statements = statements
         _compare(hub.engine, settings, parsed, run)
@@ -194,18 +187,62 @@ def run_demo(
     return run
 
 
-def _write_config(folder: Path, endpoints: SandboxEndpoints, api_key: str) -> Settings:
+def _start_sandboxes(stack: ExitStack, *, odoo_version: int, seed: int) -> _Sandboxes:
+    """Start Shopify (with the demo shop), Odoo and Stripe; stopped with `stack`."""
+    shopify = stack.enter_context(SandboxShopify())
+    shopify.add_shop(SANDBOX_SHOP_DOMAIN, SANDBOX_ACCESS_TOKEN, SANDBOX_WEBHOOK_SECRET)
+    odoo = stack.enter_context(SandboxOdoo(version=odoo_version))
+    stripe = stack.enter_context(
+        SandboxStripe(api_key=SANDBOX_STRIPE_API_KEY, seed=seed)
+    )
+    admin = OdooAdmin(odoo)
+    stack.callback(admin.close)
+    return _Sandboxes(shopify, odoo, stripe, admin)
+
+
+def _start_hub(stack: ExitStack, settings: Settings) -> tuple[Hub, str]:
+    """Start the embedded hub (worker and HTTP); return it and its base URL."""
+    hub = Hub(settings)
+    hub.migrate()
+    stack.callback(hub.close)
+    worker = hub.start_worker(settings.queue.workers)
+    stack.callback(worker.stop)
+    server = ServerThread(app_for_hub(hub), port=0).start()
+    stack.callback(server.stop)
+    return hub, server.url
+
+
+def _say(quiet: bool, text: str) -> None:
+    if not quiet:
+        stdout.print(escape(text))
+
+
+def _created(prepared: dict[str, int]) -> str:
+    return (
+        f"{prepared['products']} product(s) and {prepared['taxes']} tax(es) "
+        "created for the shop's SKUs and rates"
+    )
+
+
+def _write_config(folder: Path, boxes: _Sandboxes) -> Settings:
     """Write the sandbox `hub.toml` and return its settings.
 
     Odoo hands out an API key when it is created (the sandbox too, a new one on
     every start): it replaces the template's placeholder key.
     """
+    endpoints = SandboxEndpoints(
+        shopify_url=boxes.shopify.shop_url(SANDBOX_SHOP_DOMAIN),
+        odoo_url=boxes.odoo.url,
+        stripe_url=boxes.stripe.url,
+        hub_port=0,
+    )
     placeholder = f'api_key = "{SANDBOX_ODOO_API_KEY}"'
     text = render_hub_toml(sandbox=True, endpoints=endpoints)
     if placeholder not in text:
         raise DemoError("the hub.toml template names no sandbox Odoo API key")
+    text = text.replace(placeholder, f'api_key = "{boxes.odoo.api_key}"')
     path = folder / "hub.toml"
-    path.write_text(text.replace(placeholder, f'api_key = "{api_key}"'), "utf-8")
+    path.write_text(text, "utf-8")
     return load_settings(path, environ={})
 
 
