@@ -42,7 +42,7 @@ def demo_orders(count: int) -> list[Order]:
 
 
 def post_invoice(
-    admin: OdooAdmin, odoo: SandboxOdoo, order: Order, total: Decimal
+    admin: OdooAdmin, odoo: SandboxOdoo, order: Order, *, total: Decimal
 ) -> None:
     """Post an untaxed one-line invoice of `total` under the order's hub key."""
     currency = order.totals.total.presentment.currency
@@ -108,9 +108,9 @@ def test_check_counts_matching_and_names_mismatched_and_missing_invoices(
         if not o.is_cancelled and o.totals.total.presentment.currency != "KWD"
     ][:3]
     right, wrong, missing = orders
-    post_invoice(admin, odoo, right, right.totals.total.presentment.amount)
+    post_invoice(admin, odoo, right, total=right.totals.total.presentment.amount)
     off = wrong.totals.total.presentment.amount + Decimal(1)
-    post_invoice(admin, odoo, wrong, off)
+    post_invoice(admin, odoo, wrong, total=off)
 
     check = check_invoices(admin, orders)
 
