@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,7 +57,9 @@ class Hub:
         self.engine = make_engine(settings.store_url)
         self.huey = huey if huey is not None else make_huey(settings)
         self.orders: OrderSource = orders or ShopifyOrderSource()
-        self.owner = new_owner("worker")
+        # Leases serialize work per key between threads too, so each thread of this
+        # process takes them under its own name.
+        self._owner_base = new_owner("worker")
         self.policy = IntakePolicy(
             lease_seconds=settings.queue.lease_seconds,
             max_attempts=settings.queue.max_attempts,
@@ -83,6 +87,11 @@ class Hub:
         }
 
     # -- the store ---------------------------------------------------------
+
+    @property
+    def owner(self) -> str:
+        """The lease owner name of the calling thread in this process."""
+        return f"{self._owner_base}/{threading.get_ident()}"
 
     def migrate(self) -> None:
         """Bring the database schema to the code's revision heads."""
@@ -136,7 +145,7 @@ class Hub:
         from sync.stripe_intake import is_stripe_key, process_key
 
         if is_stripe_key(key) and self.settings.stripe is not None:
-            result = process_key(self._stripe_jobs(), key)
+            result = process_key(replace(self._stripe_jobs(), owner=self.owner), key)
             # The payout's journal entries wait in the outbox for the executor.
             if result.entries and self.invoicing_enabled:
                 self.enqueue_execute()
