@@ -30,8 +30,9 @@ from o2c.orders import Order
 from o2c.pipeline import Decision, Facts, PipelinePolicy, PipelineState, decide
 from o2c.taxes import RoundingConfig
 from sync.inbox import order_key
+from sync.outbox import put_command
 from sync.store.db import dialect_insert
-from sync.store.models import Command, CommandStatus, OrderRecord
+from sync.store.models import OrderRecord
 from sync.store.models_pipeline import PipelineRecord
 
 logger = logging.getLogger(__name__)
@@ -178,19 +179,14 @@ def queue_commands(
     """
     new = 0
     for command in commands:
-        stmt = dialect_insert(conn, Command).values(
+        new += put_command(
+            conn,
             key=key,
             kind=type(command).__name__,
             idempotency_key=command.idempotency_key,
             payload=command.to_json(),
-            status=CommandStatus.PENDING,
-            attempts=0,
-            created_at=now,
-            updated_at=now,
+            now=now,
         )
-        new += conn.execute(
-            stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
-        ).rowcount
     return new
 
 

@@ -14,14 +14,45 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
+from sync.store.db import dialect_insert
 from sync.store.models import Command, CommandStatus, OrderRecord
 
 logger = logging.getLogger(__name__)
 
 INVOICE = "CreateInvoice"
 CREDIT_NOTE = "CreateCreditNote"
+
+
+def put_command(
+    conn: Connection,
+    *,
+    key: str,
+    kind: str,
+    idempotency_key: str,
+    payload: str,
+    now: datetime,
+) -> bool:
+    """Add one command to the outbox on an open transaction; True when it is new.
+
+    A command whose idempotency key is already there is skipped by the database
+    (a unique index), never by a check-then-insert.
+    """
+    stmt = dialect_insert(conn, Command).values(
+        key=key,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        payload=payload,
+        status=CommandStatus.PENDING,
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
+    inserted = conn.execute(
+        stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    return bool(inserted.rowcount)
 
 
 @dataclass(frozen=True)

@@ -49,10 +49,9 @@ from o2c.payments import (
 from sync import leases
 from sync.inbox import Delivery, insert_deliveries, store_delivery, utcnow
 from sync.intake import IntakePolicy, retry_delay
+from sync.outbox import put_command
 from sync.store.db import dialect_insert
 from sync.store.models import (
-    Command,
-    CommandStatus,
     InboxEvent,
     InboxStatus,
     PollCursor,
@@ -566,19 +565,14 @@ def queue_entries(
     """Put journal entries in the command outbox; return how many were new."""
     new = 0
     for entry in entries:
-        stmt = dialect_insert(conn, Command).values(
+        new += put_command(
+            conn,
             key=key,
             kind=POST_JOURNAL_ENTRY,
             idempotency_key=entry.idempotency_key,
             payload=entry.model_dump_json(),
-            status=CommandStatus.PENDING,
-            attempts=0,
-            created_at=now,
-            updated_at=now,
+            now=now,
         )
-        new += conn.execute(
-            stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
-        ).rowcount
     return new
 
 
