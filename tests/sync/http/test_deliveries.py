@@ -65,3 +65,35 @@ def test_digest_event_id_differs_by_topic_and_body() -> None:
     assert first == event_id({}, "orders/paid", b"{}")
     assert first != event_id({}, "orders/create", b"{}")
     assert first != event_id({}, "orders/paid", b"{ }")
+
+
+def test_id_past_64_bits_is_read_by_the_exact_decoder() -> None:
+    # orjson reads integers past 64 bits as floats; the project's decoder keeps
+    # them exact.
+    body = b'{"id": 1180591620717411303425, "price": 1.10}'
+    delivery = delivery_from_webhook("acme", {"x-shopify-topic": "orders/paid"}, body)
+    assert delivery.status == InboxStatus.PENDING
+    assert delivery.key == "shopify:acme:gid://shopify/Order/1180591620717411303425"
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b'{"id": NaN}', "JSON constant NaN is not allowed"),
+        (b'{"id": 1, "note": "\\ud800"', "body is not valid JSON"),
+        (b'{"id": 1}  x', "body is not valid JSON"),
+        (b'{"id": 1.5e300}', "missing or not a positive integer id"),
+    ],
+    ids=["nan", "truncated-after-surrogate", "trailing-text", "float-id"],
+)
+def test_body_both_decoders_refuse_is_parked(body: bytes, error: str) -> None:
+    delivery = delivery_from_webhook("acme", {"x-shopify-topic": "orders/paid"}, body)
+    assert delivery.status == InboxStatus.PARKED
+    assert delivery.error is not None and error in delivery.error
+
+
+def test_lone_surrogate_refused_by_orjson_is_read_by_the_exact_decoder() -> None:
+    body = b'{"id": 3, "note": "\\ud800"}'
+    delivery = delivery_from_webhook("acme", {"x-shopify-topic": "orders/paid"}, body)
+    assert delivery.status == InboxStatus.PENDING
+    assert delivery.key == "shopify:acme:gid://shopify/Order/3"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError
 
+from sync.http.inbox_sql import SQLITE_ROWS_PER_STATEMENT, prepare_connection
 from sync.http.writer import InboxWriter, insert_batch
 from sync.inbox import Delivery
 from sync.store.db import make_engine, migrate
@@ -114,5 +116,55 @@ def test_a_failing_store_answers_with_the_error_and_keeps_going(
         writer.submit(_delivery("a")).result(timeout=10)
     migrate(engine)
     assert writer.submit(_delivery("b")).result(timeout=10) is True
+    writer.close()
+    engine.dispose()
+
+
+def test_insert_batch_past_one_statement_keeps_every_flag(engine: Engine) -> None:
+    count = SQLITE_ROWS_PER_STATEMENT + 37
+    with engine.begin() as conn:
+        insert_batch(conn, [_delivery("e3"), _delivery(f"e{count - 1}")])
+    batch = [_delivery(f"e{n}") for n in range(count)] + [_delivery("e5")]
+    with engine.begin() as conn:
+        flags = insert_batch(conn, batch)
+    expected = [n not in (3, count - 1) for n in range(count)] + [False]
+    assert flags == expected
+    assert _count(engine) == count
+
+
+def test_writer_connection_syncs_every_commit_and_the_pool_keeps_its_level(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+
+    def level(conn: Connection) -> int:
+        # On the driver's connection: no transaction (and no write lock) begins.
+        return int(conn.connection.execute("PRAGMA synchronous").fetchone()[0])
+
+    with engine.connect() as writer_conn, engine.connect() as other:
+        prepare_connection(writer_conn)
+        levels = level(writer_conn), level(other)
+    engine.dispose()
+    assert levels == (2, 1)  # FULL for the inbox writer, NORMAL elsewhere
+
+
+def test_store_answers_an_event_loop_without_blocking_it(engine: Engine) -> None:
+    writer = InboxWriter(engine, lambda key: None, source="shopify")
+
+    async def deliver() -> list[bool]:
+        first = await writer.store(_delivery("a"))
+        rest = await asyncio.gather(*(writer.store(_delivery(e)) for e in "abc"))
+        return [first, *rest]
+
+    assert asyncio.run(deliver()) == [True, False, True, True]
+    writer.close()
+    assert _count(engine) == 3
+
+
+def test_store_raises_the_store_error_to_the_waiting_request(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'no-tables.db'}")
+    writer = InboxWriter(engine, lambda key: None, source="shopify")
+    with pytest.raises(OperationalError):
+        asyncio.run(writer.store(_delivery("a")))
     writer.close()
     engine.dispose()
