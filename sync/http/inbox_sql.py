@@ -1,11 +1,13 @@
 """The inbox writer's SQL: a batch of deliveries stored in as few statements as can be.
 
-SQLAlchemy never caches the compiled form of an `ON CONFLICT` insert, and compiling
-it cost more than storing the rows; so the insert is compiled once per dialect and
-run with the driver's parameters (`exec_driver_sql`, which still translates the
-driver's errors into SQLAlchemy's). Each statement also hands the GIL to the event
-loop and waits to get it back, so on SQLite a whole batch is one lookup of the keys
-already stored and one multi-row insert.
+On SQLite a batch is one lookup of the keys already stored and one multi-row
+`INSERT ... ON CONFLICT DO NOTHING`, written once per batch size and run with the
+driver's parameters (`exec_driver_sql`, which still translates the driver's errors
+into SQLAlchemy's). SQLAlchemy never caches the compiled form of an ON CONFLICT
+insert, and compiling it cost more than storing the rows; and each statement hands
+the GIL to the event loop and waits to get it back. On PostgreSQL a batch is one
+`INSERT ... ON CONFLICT DO NOTHING RETURNING` built by SQLAlchemy: its round trip,
+not its compilation, is what counts there.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def insert_batch(conn: Connection, deliveries: list[Delivery]) -> list[bool]:
     if conn.dialect.name == "sqlite":
         stored = _insert_under_write_lock(conn, rows)
     else:
-        stored = _insert_one_by_one(conn, rows)
+        stored = _insert_returning(conn, rows)
     seen: set[SenderKey] = set()
     news = []
     for delivery in deliveries:
@@ -75,17 +77,17 @@ def insert_batch(conn: Connection, deliveries: list[Delivery]) -> list[bool]:
     return news
 
 
-def _insert_one_by_one(
+def _insert_returning(
     conn: Connection, rows: dict[SenderKey, dict[str, Any]]
 ) -> set[SenderKey]:
-    """Insert each row on its own; the row count says whether it went in."""
-    stored = set()
-    for key, row in rows.items():
-        statement = _compiled(conn, tuple(row), 1)
-        result = conn.exec_driver_sql(statement.sql, statement.parameters([row]))
-        if result.rowcount == 1:
-            stored.add(key)
-    return stored
+    """Insert every row in one statement; `RETURNING` names the rows that went in."""
+    columns = [getattr(InboxEvent, name) for name in SENDER_KEY_COLUMNS]
+    statement = (
+        dialect_insert(conn, InboxEvent)
+        .on_conflict_do_nothing(index_elements=list(SENDER_KEY_COLUMNS))
+        .returning(*columns)
+    )
+    return {tuple(row) for row in conn.execute(statement, list(rows.values()))}
 
 
 def _insert_under_write_lock(
@@ -101,11 +103,12 @@ def _insert_under_write_lock(
     fresh = [row for key, row in rows.items() if key not in existing]
     for start in range(0, len(fresh), SQLITE_ROWS_PER_STATEMENT):
         chunk = fresh[start : start + SQLITE_ROWS_PER_STATEMENT]
-        statement = _compiled(conn, tuple(chunk[0]), len(chunk))
-        result = conn.exec_driver_sql(statement.sql, statement.parameters(chunk))
-        if result.rowcount != len(chunk):
+        statement = _sqlite_insert(conn, tuple(chunk[0]))
+        sql, parameters = statement.sql(len(chunk)), statement.parameters(chunk)
+        inserted = conn.exec_driver_sql(sql, parameters).rowcount
+        if inserted != len(chunk):
             raise InvalidRequestError(
-                f"inbox insert stored {result.rowcount} of {len(chunk)} new rows"
+                f"inbox insert stored {inserted} of {len(chunk)} new rows"
             )
     return {key for key in rows if key not in existing}
 
@@ -127,76 +130,48 @@ def _stored_keys(conn: Connection, keys: list[SenderKey]) -> set[SenderKey]:
 
 
 @dataclass(frozen=True)
-class _CompiledInsert:
-    """The inbox insert of `rows` rows as the driver runs it, and how to bind them."""
+class _SqliteInsert:
+    """The SQLite inbox insert of rows with these columns, and how to bind them."""
 
-    sql: str
+    head: str
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
-    positional: bool
 
-    def parameters(
-        self, rows: Sequence[dict[str, Any]]
-    ) -> tuple[Any, ...] | dict[str, Any]:
-        """Return the driver's parameters for the rows, each value converted as
+    def sql(self, rows: int) -> str:
+        """Return the insert of `rows` rows (one `(?, ...)` group each)."""
+        group = f"({', '.join(['?'] * len(self.names))})"
+        conflict = f"ON CONFLICT ({', '.join(SENDER_KEY_COLUMNS)}) DO NOTHING"
+        return f"{self.head} VALUES {', '.join([group] * rows)} {conflict}"
+
+    def parameters(self, rows: Sequence[dict[str, Any]]) -> tuple[Any, ...]:
+        """Return the driver's parameters of the rows, each value converted as
         SQLAlchemy converts it for its column's type."""
-        values = [
+        return tuple(
             row[name] if process is None else process(row[name])
             for row in rows
             for name, process in zip(self.names, self.processors, strict=True)
-        ]
-        if self.positional:
-            return tuple(values)
-        # Named parameters are used for one row at a time.
-        return dict(zip(self.names, values, strict=True))
+        )
 
 
-# One set of compiled inserts per dialect instance (engines may differ in their
-# JSON serializer), keyed by the row's columns and the number of rows.
-_CACHE: weakref.WeakKeyDictionary[Dialect, dict[tuple[Any, ...], _CompiledInsert]]
+# Per dialect instance (engines may differ in their JSON serializer) and columns.
+_CACHE: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _SqliteInsert]]
 _CACHE = weakref.WeakKeyDictionary()
 
 
-def _compiled(conn: Connection, columns: tuple[str, ...], rows: int) -> _CompiledInsert:
-    """Return the insert of `rows` rows with these columns (several: SQLite only)."""
+def _sqlite_insert(conn: Connection, columns: tuple[str, ...]) -> _SqliteInsert:
     known = _CACHE.setdefault(conn.dialect, {})
-    if (columns, 1) not in known:
-        known[(columns, 1)] = _compile(conn, columns)
-    single = known[(columns, 1)]
-    if (columns, rows) not in known:
-        # SQLite's positional form: one more `(?, ...)` group per row.
-        preparer = conn.dialect.identifier_preparer
-        group = f"({', '.join(['?'] * len(single.names))})"
-        known[(columns, rows)] = _CompiledInsert(
-            sql=(
-                f"INSERT INTO {preparer.quote(InboxEvent.__tablename__)}"
-                f" ({', '.join(preparer.quote(name) for name in single.names)})"
-                f" VALUES {', '.join([group] * rows)}"
-                f" ON CONFLICT ({', '.join(SENDER_KEY_COLUMNS)}) DO NOTHING"
+    if columns not in known:
+        dialect, table = conn.dialect, InboxEvent.__table__
+        quote = dialect.identifier_preparer.quote
+        known[columns] = _SqliteInsert(
+            head=(
+                f"INSERT INTO {quote(InboxEvent.__tablename__)}"
+                f" ({', '.join(quote(name) for name in columns)})"
             ),
-            names=single.names,
-            processors=single.processors,
-            positional=True,
+            names=columns,
+            processors=tuple(
+                table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                for name in columns
+            ),
         )
-    return known[(columns, rows)]
-
-
-def _compile(conn: Connection, columns: tuple[str, ...]) -> _CompiledInsert:
-    dialect = conn.dialect
-    table = InboxEvent.__table__
-    statement = (
-        dialect_insert(conn, table)
-        .on_conflict_do_nothing(index_elements=list(SENDER_KEY_COLUMNS))
-        .inline()  # no RETURNING of the new id: the row count is the answer
-    )
-    result = statement.compile(dialect=dialect, column_keys=list(columns))
-    names = tuple(result.positiontup or ()) if result.positional else columns
-    return _CompiledInsert(
-        sql=result.string,
-        names=names,
-        processors=tuple(
-            table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in names
-        ),
-        positional=result.positional,
-    )
+    return known[columns]

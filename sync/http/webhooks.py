@@ -5,6 +5,10 @@ size (read with a limit, never all of it), then the signature on the raw bytes;
 only a verified body is stored. The answer waits for the durable insert (group
 committed by `InboxWriter`), not for processing: the key is queued after the commit,
 and if queueing fails the periodic sweep finds the row.
+
+This is the one request that comes in bulk, so it is served by a bare ASGI
+callable (`ShopifyEndpoint`) that `HubApp` calls before FastAPI's middleware,
+routing and dependency work; the FastAPI routes document it and forward to it.
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ class ShopifyEndpoint:
             outcome, status, answer = await self._handle(scope, receive, path_shop)
         except ClientDisconnect:
             # Nothing stored and nobody to answer: Shopify sends it again.
-            logger.info("webhook abandoned by the client before its body arrived")
+            logger.warning("webhook abandoned by the client before its body arrived")
             return
         self._seconds.observe(time.perf_counter() - started)
         self._count(outcome)
