@@ -5,11 +5,10 @@ Streams a generated bulk result (default 100,000 orders, the shape of
 batched versioned upsert (`sync.jobs.backfill.backfill_orders`) into a fresh SQLite
 store, then runs it again to show that a repeat stores nothing new, then times the
 store side alone (orders parsed beforehand). Prints orders per second (wall clock and
-per CPU second, this process and its parse workers together), peak RSS and the
+per CPU second), peak RSS and the
 machine's load. O2C_BENCH_BACKFILL_ORDERS changes the count; O2C_BENCH_BACKFILL_URL
 stores into that database (e.g. an empty PostgreSQL schema) instead of the temporary
-SQLite file; O2C_BENCH_BACKFILL_WORKERS sets the parse workers (0: parse in process;
-unset: the backfill's default). Targets are reported, never asserted.
+SQLite file. Targets are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -75,28 +74,20 @@ def _shop(base_dir: Path) -> ShopSettings:
 
 
 def _cpu_seconds() -> float:
-    """CPU seconds of this process and of its children that have ended."""
+    """CPU seconds this process has used so far."""
     own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime
 
 
 def _run(url: str, count: int, base_dir: Path) -> None:
     engine = make_engine(url)
     migrate(engine)
     source, shop = _GeneratedBulk(count), _shop(base_dir)
-    workers_text = os.environ.get("O2C_BENCH_BACKFILL_WORKERS")
-    workers = int(workers_text) if workers_text else None
     for attempt in ("first load", "repeat"):
         load = os.getloadavg()[0]
         started, cpu_started = time.perf_counter(), _cpu_seconds()
         result = backfill_orders(
-            engine,
-            shop,
-            source,
-            since=None,
-            clock=lambda: datetime.now(UTC),
-            parse_workers=workers,
+            engine, shop, source, since=None, clock=lambda: datetime.now(UTC)
         )
         elapsed = time.perf_counter() - started
         cpu = _cpu_seconds() - cpu_started
@@ -143,13 +134,9 @@ def main() -> None:
         _run(url, count, Path(folder))
         # Measured before the store-only run, which holds its orders in memory.
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         verdict = "met" if peak_mb < TARGET_PEAK_MB else "MISSED"
         target = f"target < {TARGET_PEAK_MB}: {verdict}"
-        print(
-            f"backfill: peak RSS {peak_mb:,.0f} MB ({target}); the largest parse "
-            f"worker {worker_mb:,.0f} MB (forked: shares the parent's pages)"
-        )
+        print(f"backfill: peak RSS {peak_mb:,.0f} MB ({target})")
         if not os.environ.get("O2C_BENCH_BACKFILL_URL"):
             _store_only(f"sqlite:///{folder}/store-only.db", min(count, 3_000))
 

@@ -39,32 +39,19 @@ _REPLACED_ON_UPDATE = (
 
 def order_row(order: Order, *, now: datetime) -> dict[str, Any]:
     """Return the `orders` row values of a new order version (state `received`)."""
-    return stored_row(order_values(order), now=now)
-
-
-def order_values(order: Order) -> dict[str, Any]:
-    """Return the row values that depend on the order alone: its canonical JSON,
-    content hash and key fields (picklable, so a worker process can build them)."""
     data = order.model_dump_json()
     total = order.total.shop
     return {
         "shop": order.source,
         "external_id": order.external_id,
         "number": order.number,
+        "state": OrderState.RECEIVED,
+        "hold_reasons": [],
         "version": order.version,
         "total_amount": str(total.amount),
         "currency": total.currency,
         "data": data,
         "content_hash": hashlib.sha256(data.encode()).hexdigest(),
-    }
-
-
-def stored_row(values: dict[str, Any], *, now: datetime) -> dict[str, Any]:
-    """Return the full row of a new order version from its `order_values`."""
-    return {
-        **values,
-        "state": OrderState.RECEIVED,
-        "hold_reasons": [],
         "created_at": now,
         "updated_at": now,
     }
@@ -105,13 +92,9 @@ def upsert_orders(conn: Connection, orders: Sequence[Order], *, now: datetime) -
 
     Older versions are skipped by the database, as in `upsert_order`.
     """
-    upsert_rows(conn, [order_row(order, now=now) for order in orders])
-
-
-def upsert_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Store many rows built by `order_row` or `stored_row`, as `upsert_orders`."""
-    if rows:
-        conn.execute(_upsert_statement(conn), list(rows))
+    if orders:
+        rows = [order_row(order, now=now) for order in orders]
+        conn.execute(_upsert_statement(conn), rows)
 
 
 def list_orders(

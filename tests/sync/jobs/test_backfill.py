@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+import gc
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from config.settings import Settings
+from config.settings import Settings, ShopSettings
+from o2c.orders import Order
 from sync.inbox import store_delivery
-from sync.jobs.backfill import backfill_orders
+from sync.jobs.backfill import GC_THRESHOLD, backfill_orders
 from sync.orders_repo import get_order
 from sync.runtime import Hub
 from sync.store.models import InboxStatus, OrderRecord
@@ -105,4 +108,48 @@ def test_backfill_parks_a_node_it_cannot_parse_with_the_raw_node(
     assert parked.key == "shopify:acme:gid://shopify/Order/9"
     assert b'"gid://shopify/Order/9"' in parked.body
     assert "rest" in parked.last_error
+    assert _order_count(hub.engine) == 2
+
+
+class _WatchingSource(FakeSource):
+    """Records the collector's threshold while parsing; fails after its nodes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thresholds: list[int] = []
+
+    def parse_node(self, node: dict[str, Any], *, shop: str) -> Order:
+        self.thresholds.append(gc.get_threshold()[0])
+        return super().parse_node(node, shop=shop)
+
+    def bulk(
+        self,
+        shop: ShopSettings,
+        *,
+        since: datetime | None,
+        on_progress: Callable[[int], None] | None,
+    ) -> Iterator[dict[str, Any]]:
+        yield from self.nodes
+        raise RuntimeError("bulk read failed")
+
+
+def test_backfill_collects_less_while_running_and_restores_the_threshold(
+    hub: Hub,
+) -> None:
+    before = gc.get_threshold()
+    source = _WatchingSource()
+    source.nodes = [graphql_node(n) for n in range(1, 4)]
+
+    with pytest.raises(RuntimeError):
+        backfill_orders(
+            hub.engine,
+            hub.settings.shop(SHOP),
+            source,
+            since=None,
+            clock=hub.clock,
+            batch_size=2,
+        )
+
+    assert source.thresholds == [GC_THRESHOLD] * 3
+    assert gc.get_threshold() == before
     assert _order_count(hub.engine) == 2
