@@ -5,10 +5,9 @@ Streams a generated bulk result (default 100,000 orders, the shape of
 batched versioned upsert (`sync.jobs.backfill.backfill_orders`) into a fresh SQLite
 store, then runs it again to show that a repeat stores nothing new, then times the
 store side alone (orders parsed beforehand). Prints orders per second (wall clock and
-per CPU second), peak RSS and the
-machine's load. O2C_BENCH_BACKFILL_ORDERS changes the count; O2C_BENCH_BACKFILL_URL
-stores into that database (e.g. an empty PostgreSQL schema) instead of the temporary
-SQLite file. Targets are reported, never asserted.
+per CPU second), peak RSS and the machine's load. O2C_BENCH_BACKFILL_ORDERS changes
+the count; O2C_BENCH_BACKFILL_URL stores into that database (e.g. an empty PostgreSQL
+schema) instead of the temporary SQLite file. Targets are reported, never asserted.
 """
 
 from __future__ import annotations
