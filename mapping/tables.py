@@ -156,8 +156,9 @@ class ShopMapping(_Table):
     stripe: ProcessorTable | None = None  # None: Stripe payouts post nothing
     invoice_currency: InvoiceCurrency | None = None  # None: the policy's
     invoice_on: InvoiceOn | None = None
-    # The ERP company's "Rounding Method" of taxes, which the prediction follows.
-    tax_rounding: Literal["round_per_line", "round_globally"] = "round_per_line"
+    # The "Rounding Method" of taxes the prediction follows. None: read it from the
+    # ERP company's settings; a value here overrides what the company says.
+    tax_rounding: Literal["round_per_line", "round_globally"] | None = None
 
     def product_code(self, sku: str) -> str | None:
         """Return the Odoo code for an SKU: the override, else the SKU itself."""

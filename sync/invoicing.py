@@ -13,7 +13,7 @@ The executor (`sync.executor`) carries the commands out later.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -103,19 +103,26 @@ def policy_from_settings(settings: Settings) -> PipelinePolicy:
 
 
 def open_invoicing(
-    settings: Settings, catalog: Catalog, *, erp_version: int | None = None
+    settings: Settings,
+    catalog: Catalog,
+    *,
+    erp_version: int | None = None,
+    company_rounding: Callable[[], str] | None = None,
 ) -> Invoicing:
     """Return the invoicing context: the mapping file read, the catalog cached.
 
     `erp_version` (the Odoo major version) picks the tax engine the invoice
-    builder predicts with; the company's rounding method comes from the mapping
-    defaults (`tax_rounding`). Raises ConfigurationError when the mapping file is
-    invalid.
+    builder predicts with. The tax rounding method is the mapping's
+    `tax_rounding` when set, else what `company_rounding` reads from the ERP
+    company, else per line. Raises ConfigurationError when the mapping file is
+    invalid or the company cannot be read.
     """
     tables = load_tables(settings.mapping_file)
-    method = tables.for_shop("").tax_rounding
+    method: str | None = tables.for_shop("").tax_rounding
+    if method is None:
+        method = company_rounding() if company_rounding else "round_per_line"
     rounding = (
-        RoundingConfig.for_odoo(erp_version, rounding=method)
+        RoundingConfig.for_odoo(erp_version, rounding=method)  # type: ignore[arg-type]
         if erp_version is not None
         else RoundingConfig(rounding=method)
     )

@@ -206,6 +206,7 @@ class Hub:
                 self.settings,
                 GatewayCatalog(gateway),
                 erp_version=gateway.profile.major,
+                company_rounding=gateway.tax_rounding_method,
             )
         return self._invoicing
 

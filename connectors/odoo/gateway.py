@@ -138,6 +138,10 @@ class ErpGateway(Protocol):
         """Return currency ids by ISO code."""
         ...
 
+    def tax_rounding_method(self) -> str:
+        """Return the company's tax rounding: round_per_line or round_globally."""
+        ...
+
     def create_journal_entries(
         self, entries: Sequence[JournalEntry], *, journal_ref: str, post: bool = True
     ) -> list[CreatedDocument]:
@@ -272,6 +276,13 @@ class OdooGateway:
     def find_currencies(self, codes: Sequence[str]) -> dict[str, int]:
         """Return currency ids by ISO code (cached)."""
         return self._lookups.currency_ids(codes)
+
+    def tax_rounding_method(self) -> str:
+        """Return the company's tax rounding method, read once from res.company.
+
+        Raises ConfigurationError when the company cannot be read.
+        """
+        return self._lookups.company_tax_rounding()
 
     def create_journal_entries(
         self, entries: Sequence[JournalEntry], *, journal_ref: str, post: bool = True

@@ -36,7 +36,7 @@ class Lookups:
         self._profile = profile
         self._company_id = company_id
         self._cache: dict[tuple[str, str], int] = {}
-        self._company_currency: str | None = None
+        self._company_row: dict[str, Any] | None = None
 
     def company_currency(self) -> str:
         """Return the ISO code of the company's currency (read once).
@@ -44,18 +44,34 @@ class Lookups:
         The company is `[odoo] company_id` when set, else the first company the
         user can read. Raises ConfigurationError when no company is readable.
         """
-        if self._company_currency is None:
+        name = many2one_name(self._company()["currency_id"])
+        if name is None:
+            raise ConfigurationError("cannot read the Odoo company's currency")
+        return name
+
+    def company_tax_rounding(self) -> str:
+        """Return the company's tax rounding method (`round_per_line` or
+        `round_globally`), read once. Raises ConfigurationError when unreadable."""
+        method = self._company().get("tax_calculation_rounding_method")
+        if method not in ("round_per_line", "round_globally"):
+            raise ConfigurationError(
+                f"cannot read the Odoo company's tax rounding method: {method!r}"
+            )
+        return str(method)
+
+    def _company(self) -> dict[str, Any]:
+        if self._company_row is None:
             domain = [["id", "=", self._company_id]] if self._company_id else []
+            fields = ["currency_id", "tax_calculation_rounding_method"]
             rows = self._rpc.call(
                 "res.company",
                 "search_read",
-                {"domain": domain, "fields": ["currency_id"], "limit": 1},
+                {"domain": domain, "fields": fields, "limit": 1},
             )
-            name = many2one_name(rows[0]["currency_id"]) if rows else None
-            if name is None:
-                raise ConfigurationError("cannot read the Odoo company's currency")
-            self._company_currency = name
-        return self._company_currency
+            if not rows:
+                raise ConfigurationError("cannot read the Odoo company")
+            self._company_row = rows[0]
+        return self._company_row
 
     def currency_ids(self, codes: Sequence[str]) -> dict[str, int]:
         """Return res.currency ids by ISO code (active currencies; cached)."""

@@ -356,10 +356,18 @@ def command_table():  # type: ignore[no-untyped-def]
 def test_total_read_back_differing_from_the_prediction_holds_the_order(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    # The company rounds taxes globally; the hub was told per line: 3 x 0.33 at
-    # 10% is 0.09 of tax per line but 0.10 on the whole.
+    # The company rounds taxes globally; the mapping wrongly overrides that with
+    # per line: 3 x 0.33 at 10% is 0.09 of tax per line but 0.10 on the whole.
     with SandboxOdoo(17, rounding="round_globally", today=lambda: TODAY) as odoo:
         hub = open_hub(odoo, sqlite_url, tmp_path)
+        mapping = tmp_path / "mapping.toml"
+        text = mapping.read_text(encoding="utf-8")
+        mapping.write_text(
+            text.replace(
+                "[defaults]\n", '[defaults]\ntax_rounding = "round_per_line"\n'
+            ),
+            encoding="utf-8",
+        )
         lines = [LineSpec(sku, 1, "0.33", rates=("0.1",)) for sku in ("MUG-001",) * 3]
         order = numbered(make_order(lines=lines), 8001)
         try:
@@ -381,6 +389,25 @@ def test_total_read_back_differing_from_the_prediction_holds_the_order(
     assert hub_status["dead_commands"] == 1
     assert hub_status["invoices"]["held"] == 1
     assert (record.state, record.hold_reasons) == ("on_hold", ["total_mismatch"])
+
+
+def test_company_rounding_method_is_read_from_odoo_when_the_mapping_is_silent(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # The same order as above: with the company's own method read from Odoo the
+    # prediction agrees with Odoo, and the invoice posts.
+    with SandboxOdoo(17, rounding="round_globally", today=lambda: TODAY) as odoo:
+        hub = open_hub(odoo, sqlite_url, tmp_path)
+        lines = [LineSpec(sku, 1, "0.33", rates=("0.1",)) for sku in ("MUG-001",) * 3]
+        order = numbered(make_order(lines=lines), 8002)
+        try:
+            assert hub.invoicing().rounding.rounding == "round_globally"
+            store(hub.engine, hub.invoicing(), order)
+            result = hub.execute()
+        finally:
+            hub.close()
+
+    assert (result.done, result.mismatched, result.dead) == (2, 0, 0)
 
 
 def test_stripe_ledger_entries_in_the_outbox_are_posted_once(
