@@ -35,7 +35,6 @@ MAPPING_HEAD = """\
 [defaults]
 unknown_sku = "park"
 sku_is_code = true
-tax_rounding = "round_per_line"
 
 [defaults.shipping]
 default = "SHIP"
