@@ -509,8 +509,8 @@ def _payout_work(payout: Payout, accounts: ProcessorAccounts | None) -> _Work:
     if payout.breakdown == BreakdownStatus.PENDING:
         return _Work(payout)  # payout.reconciliation_completed brings it back
     postings = payout_entries(payout, accounts)
-    for problem in postings.problems:
-        logger.warning("payout %s: %s", payout.external_id, problem)
+    for problem in postings.problems:  # each problem names the payout
+        logger.warning("%s", problem)
     return _Work(payout, list(postings.entries))
 
 
