@@ -8,12 +8,8 @@ Recovery comes from the row transactions (a killed step rolls back), the leases
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,8 +22,8 @@ from sync.orders_repo import list_orders
 from sync.runtime import PROCESS_DELAY_ENV, Hub
 from sync.store.models import InboxStatus, Lease
 from tests.sync.helpers import T0, audit_counts, inbox_rows, webhook
+from tests.sync.workers import start_worker, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 ORDERS = 30
 CONFIG = """
 environment = "development"
@@ -53,24 +49,7 @@ poll_interval = 3600
 
 
 def _start(config: Path, *, delay: float | None) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k != PROCESS_DELAY_ENV}
-    if delay:
-        env[PROCESS_DELAY_ENV] = str(delay)
-    command = [sys.executable, "-m", "sync.jobs", "--config", str(config)]
-    return subprocess.Popen(
-        [*command, "--scheduler"], cwd=ROOT, env=env, stderr=subprocess.PIPE
-    )
-
-
-def _wait_for(
-    condition: Callable[[], bool], proc: subprocess.Popen[bytes], timeout: float
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if proc.poll() is not None:
-            raise AssertionError(f"worker exited: {proc.stderr.read()!r}")  # type: ignore[union-attr]
-        assert time.monotonic() < deadline, "timed out waiting for the worker"
-        time.sleep(0.05)
+    return start_worker(config, delay_env=PROCESS_DELAY_ENV, delay=delay)
 
 
 def _done(engine: Engine) -> int:
@@ -97,7 +76,7 @@ def test_worker_killed_mid_batch_then_restarted_processes_every_order_once(
 
     first = _start(config, delay=0.1)
     try:
-        _wait_for(lambda: _done(hub.engine) >= 6, first, timeout=60)
+        wait_for(lambda: _done(hub.engine) >= 6, first, timeout=60)
     finally:
         first.kill()  # SIGKILL: no cleanup of any kind
         first.wait()
@@ -109,7 +88,7 @@ def test_worker_killed_mid_batch_then_restarted_processes_every_order_once(
 
     second = _start(config, delay=None)
     try:
-        _wait_for(lambda: _done(hub.engine) == total, second, timeout=90)
+        wait_for(lambda: _done(hub.engine) == total, second, timeout=90)
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=60)

@@ -9,12 +9,8 @@ worker finds each invoice by its key and only records it.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,8 +24,8 @@ from sync.runtime import Hub
 from sync.store.models import Command, CommandStatus
 from tests.sync.helpers import webhook
 from tests.sync.invoicing_support import TODAY, moves_with_ref
+from tests.sync.workers import start_worker, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 ORDERS = 8
 CONFIG = """
 environment = "development"
@@ -76,24 +72,7 @@ rounding = "642000"
 
 
 def _start(config: Path, *, delay: float | None) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k != COMMIT_DELAY_ENV}
-    if delay:
-        env[COMMIT_DELAY_ENV] = str(delay)
-    command = [sys.executable, "-m", "sync.jobs", "--config", str(config)]
-    return subprocess.Popen(
-        [*command, "--scheduler"], cwd=ROOT, env=env, stderr=subprocess.PIPE
-    )
-
-
-def _wait_for(
-    condition: Callable[[], bool], proc: subprocess.Popen[bytes], timeout: float
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if proc.poll() is not None:
-            raise AssertionError(f"worker exited: {proc.stderr.read()!r}")  # type: ignore[union-attr]
-        assert time.monotonic() < deadline, "timed out waiting for the worker"
-        time.sleep(0.05)
+    return start_worker(config, delay_env=COMMIT_DELAY_ENV, delay=delay)
 
 
 def _invoice_statuses(engine: Engine) -> list[str]:
@@ -133,7 +112,7 @@ def test_worker_killed_after_odoo_created_the_invoices_leaves_one_each(
         first = _start(config, delay=60)
         created = lambda: all(moves_with_ref(odoo, key) for key in _keys())  # noqa: E731
         try:
-            _wait_for(created, first, timeout=60)
+            wait_for(created, first, timeout=60)
         finally:
             first.kill()
             first.wait()
@@ -145,7 +124,7 @@ def test_worker_killed_after_odoo_created_the_invoices_leaves_one_each(
         second = _start(config, delay=None)
         done = lambda: _invoice_statuses(hub.engine) == [CommandStatus.DONE] * ORDERS  # noqa: E731
         try:
-            _wait_for(done, second, timeout=60)
+            wait_for(done, second, timeout=60)
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(timeout=60)
