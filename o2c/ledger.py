@@ -10,10 +10,13 @@ clearing account holds what the processor still holds.
     dispute withdrawal    Dr disputes, Dr dispute fee       Cr clearing
     dispute reinstated    Dr clearing                       Cr disputes, Cr dispute fee
     payout                Dr bank                           Cr clearing
+    payout failed         Dr clearing                       Cr bank
     unknown balance line  Dr/Cr suspense                    Cr/Dr clearing
 
 Dispute fees ride on the dispute's entries, not on the payout's fee entry, so the
 dispute entry is the same whether it is built from a dispute event or from a payout.
+A payout the bank sends back (failed after it was paid) reverses only its transfer:
+the money is in the processor balance again, and the fees stay where they were.
 Every entry carries an idempotency key made from the processor object id.
 """
 
@@ -170,17 +173,46 @@ def fee_entry(payout: Payout, accounts: ProcessorAccounts) -> JournalEntry | Non
     )
 
 
+def transfer_key(payout_id: str) -> str:
+    """The idempotency key of a payout's transfer entry."""
+    return idempotency_key("payout", payout_id)
+
+
 def transfer_entry(payout: Payout, accounts: ProcessorAccounts) -> JournalEntry:
     """The payout as a transfer from the clearing account to the bank."""
     label = f"payout {payout.external_id}"
     return JournalEntry(
-        idempotency_key=idempotency_key("payout", payout.external_id),
+        idempotency_key=transfer_key(payout.external_id),
         date=payout.arrival_date.date(),
         reference=payout.external_id,
         currency=payout.amount.currency,
         postings=(
             Posting.signed(accounts.bank, payout.amount, label),
             Posting.signed(accounts.clearing, -payout.amount, label),
+        ),
+    )
+
+
+def failed_transfer_entry(
+    payout: Payout, accounts: ProcessorAccounts, *, on: date
+) -> JournalEntry:
+    """The transfer of a payout the bank sent back, reversed on the day `on`.
+
+    Dr clearing, Cr bank for the payout's amount: with the transfer entry the bank
+    and clearing accounts net to zero for this payout. It has its own idempotency
+    key, so the transfer entry itself stays as it was posted.
+    """
+    label = f"payout {payout.external_id} failed"
+    if payout.failure_code:
+        label = f"{label}: {payout.failure_code}"
+    return JournalEntry(
+        idempotency_key=idempotency_key("payout_failed", payout.external_id),
+        date=on,
+        reference=payout.external_id,
+        currency=payout.amount.currency,
+        postings=(
+            Posting.signed(accounts.clearing, payout.amount, label),
+            Posting.signed(accounts.bank, -payout.amount, label),
         ),
     )
 

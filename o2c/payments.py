@@ -19,7 +19,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from o2c.money import Money
-from o2c.orders import Order
+from o2c.orders import Order, Transaction
 
 
 class _Record(BaseModel):
@@ -245,10 +245,19 @@ class Payout(_Record):
 
     @property
     def lines(self) -> tuple[BalanceTransaction, ...]:
-        """The balance lines the payout carried, without the payout's own line."""
-        return tuple(
-            t for t in self.transactions if t.category != BalanceCategory.PAYOUT
-        )
+        """The balance lines the payout carried, without the payout's own line.
+
+        The returned funds of an earlier payout that failed (its `payout_failure`
+        line) are carried like any other money in the balance, so they stay.
+        """
+        return tuple(t for t in self.transactions if not self._is_own_line(t))
+
+    def _is_own_line(self, line: BalanceTransaction) -> bool:
+        if line.category != BalanceCategory.PAYOUT:
+            return False
+        if line.external_id == self.balance_transaction_id:
+            return True
+        return line.source_id in (None, self.external_id)
 
     @property
     def lines_net(self) -> Money:
@@ -334,6 +343,43 @@ def links_from_text(
     return tuple(links)
 
 
+class StorefrontTransaction(_Record):
+    """A storefront's record of money moved for one of its orders.
+
+    Shopify writes the processor's charge or intent id into the transaction's
+    `authorization` or `payment_reference`, which is how a processor payment is
+    traced back to the order it paid.
+    """
+
+    source: str  # the shop
+    order_external_id: str  # the order's global id
+    transaction: Transaction
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The processor ids the storefront recorded (authorization, payment id)."""
+        found = (self.transaction.authorization, self.transaction.payment_reference)
+        return tuple(dict.fromkeys(ref for ref in found if ref))
+
+
+def links_from_transactions(
+    payment: Payment, transactions: Iterable[StorefrontTransaction]
+) -> tuple[PaymentLink, ...]:
+    """Return one link per order whose storefront transaction names this payment.
+
+    The links are sorted by order id, so the same transactions give the same links
+    whatever order they were read in.
+    """
+    wanted = set(payment.references)
+    orders = {t.order_external_id for t in transactions if wanted & set(t.references)}
+    return tuple(
+        PaymentLink(
+            kind=LinkKind.ORDER, value=order, via=LinkSource.STOREFRONT_TRANSACTION
+        )
+        for order in sorted(orders)
+    )
+
+
 def links_from_orders(
     payment: Payment, orders: Iterable[Order]
 ) -> tuple[PaymentLink, ...]:
@@ -342,18 +388,33 @@ def links_from_orders(
     Shopify records the processor's charge or intent id in a transaction's
     `authorization` or `payment_reference`; a match there is the strongest clue.
     """
-    wanted = set(payment.references)
-    links = []
-    for order in orders:
-        for transaction in order.transactions:
-            recorded = {transaction.authorization, transaction.payment_reference}
-            if wanted & recorded:
-                links.append(
-                    PaymentLink(
-                        kind=LinkKind.ORDER,
-                        value=order.external_id,
-                        via=LinkSource.STOREFRONT_TRANSACTION,
-                    )
-                )
-                break
-    return tuple(links)
+    return links_from_transactions(
+        payment,
+        (
+            StorefrontTransaction(
+                source=order.source,
+                order_external_id=order.external_id,
+                transaction=transaction,
+            )
+            for order in orders
+            for transaction in order.transactions
+        ),
+    )
+
+
+def with_links(payment: Payment, links: Iterable[PaymentLink]) -> Payment:
+    """Return the payment with `links` added to its own, each link once.
+
+    Links read from the payment itself keep their order; storefront links follow,
+    sorted, so that a payment linked in any order of arrival is stored alike.
+    """
+    merged = dict.fromkeys((*payment.links, *links))
+    own = [link for link in merged if link.via != LinkSource.STOREFRONT_TRANSACTION]
+    storefront = sorted(
+        (link for link in merged if link.via == LinkSource.STOREFRONT_TRANSACTION),
+        key=lambda link: (link.kind, link.value),
+    )
+    combined = (*own, *storefront)
+    if combined == payment.links:
+        return payment
+    return payment.model_copy(update={"links": combined})

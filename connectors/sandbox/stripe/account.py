@@ -21,6 +21,12 @@ from connectors.sandbox.stripe.store import StripeStore
 
 API_VERSION = "2025-09-30.clover"
 DISPUTE_FEE = 1500
+# A few of the failure codes Stripe lists for payouts, with a message of our own.
+_FAILURE_MESSAGES = {
+    "account_closed": "The bank account has been closed.",
+    "no_account": "The bank account details on file are probably incorrect.",
+    "could_not_process": "The bank could not process this payout.",
+}
 _ALPHABET = string.ascii_letters + string.digits
 
 
@@ -229,6 +235,39 @@ class SandboxAccount:
         """A payout the merchant asked for: no lines are recorded against it."""
         payout = self._payout(amount, currency, created, arrival, automatic=False)
         self.event("payout.paid", payout, arrival)
+        return payout
+
+    def fail_payout(
+        self, payout_id: str, *, created: int, code: str = "account_closed"
+    ) -> dict[str, Any]:
+        """The bank sends a payout back; returns the payout, now `failed`.
+
+        As Stripe documents it, a payout may fail after it was paid: its amount
+        returns to the balance on a `payout_failure` line (reporting category
+        `payout_reversal`, named by `failure_balance_transaction`), which the next
+        automatic payout carries, and `payout.failed` is sent. Stripe keeps the fees
+        of the lines the payout carried. Raises ValueError for a payout that is not
+        paid or in transit.
+        """
+        payout = self.store.objects["payouts"][payout_id]
+        if payout["status"] not in ("paid", "in_transit"):
+            raise ValueError(f"payout {payout_id} is {payout['status']}, not paid")
+        txn = self._line(
+            payout["amount"],
+            payout["currency"],
+            created=created,
+            kind="payout_failure",
+            source=payout_id,
+            category="payout_reversal",
+            description="STRIPE PAYOUT FAILURE",
+        )
+        payout.update(
+            status="failed",
+            failure_balance_transaction=txn["id"],
+            failure_code=code,
+            failure_message=_FAILURE_MESSAGES.get(code, "The payout failed."),
+        )
+        self.event("payout.failed", payout, created)
         return payout
 
     def _payout(
