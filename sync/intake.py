@@ -6,6 +6,11 @@ version, write the audit row, mark the row done. A crash anywhere rolls the whol
 back, so the row stays pending for the next worker. What cannot be parsed is parked with
 the error and its raw body; what fails otherwise is retried with exponential backoff and
 ends in the dead-letter state after `max_attempts`.
+
+A storefront transaction (`order_transactions/create`) is filed under its order's key
+too: it is stored in the same kind of step, and so are the transactions of every new
+order version, so that the payments they name can be linked to the order
+(`sync.payment_links`).
 """
 
 from __future__ import annotations
@@ -22,18 +27,21 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
 from config.settings import ShopSettings
+from connectors.shopify.transactions import transaction_from_webhook
 from o2c.errors import PayloadError, RetryableError
 from o2c.orders import Order
+from o2c.payments import StorefrontTransaction
 from sync import leases
 from sync.inbox import BULK_TOPIC, POLL_TOPIC, SHOPIFY, utcnow
 from sync.orders_repo import STALE, upsert_order
+from sync.payment_links import order_transactions, record_transactions
 from sync.store.db import reading
 from sync.store.models import InboxEvent, InboxStatus, OrderEvent
 
 logger = logging.getLogger(__name__)
 
-# Webhook topics whose body is a whole order; any other topic is kept and ignored.
-ORDER_TOPICS = frozenset(
+# Webhook topics whose body is a whole order.
+ORDER_BODY_TOPICS = frozenset(
     {
         "orders/create",
         "orders/updated",
@@ -43,8 +51,13 @@ ORDER_TOPICS = frozenset(
         "orders/partially_fulfilled",
     }
 )
+# Webhook topics whose body is one transaction of an order (it names the order).
+TRANSACTION_TOPICS = frozenset({"order_transactions/create"})
+# Every webhook topic intake acts on, filed under its order's key; any other topic
+# is kept and ignored.
+ORDER_TOPICS = ORDER_BODY_TOPICS | TRANSACTION_TOPICS
 
-OrderParser = Callable[[str, bytes, str], Order | None]
+OrderParser = Callable[[str, bytes, str], Order | StorefrontTransaction | None]
 Clock = Callable[[], datetime]
 # Runs on the row's open transaction after a new order version is stored (the
 # pipeline's decision), so the order, its state and its commands commit together.
@@ -82,15 +95,20 @@ class OrderSource(Protocol):
 def order_parser(source: OrderSource) -> OrderParser:
     """Return the parser that reads inbox rows of any order topic through `source`.
 
-    The parser returns None for topics intake does not act on, and raises
-    PayloadError for a body it cannot read.
+    Transaction bodies are read by the Shopify connector whatever the source: they
+    are Shopify's REST shape. The parser returns None for topics intake does not
+    act on, and raises PayloadError for a body it cannot read.
     """
 
-    def parse(topic: str, body: bytes, shop: str) -> Order | None:
+    def parse(
+        topic: str, body: bytes, shop: str
+    ) -> Order | StorefrontTransaction | None:
         if topic in (POLL_TOPIC, BULK_TOPIC):
             return source.parse_node(read_json(body), shop=shop)
-        if topic in ORDER_TOPICS:
+        if topic in ORDER_BODY_TOPICS:
             return source.parse_webhook(body, shop=shop)
+        if topic in TRANSACTION_TOPICS:
+            return transaction_from_webhook(body, shop=shop)
         return None
 
     return parse
@@ -297,24 +315,52 @@ def _apply_row(
         return
     now = clock()
     try:
-        order = parse(row.topic, row.body, row.account)
+        parsed = parse(row.topic, row.body, row.account)
     except PayloadError as exc:
         logger.warning("inbox row %d parked: %s", row_id, exc)
         _finish(conn, row, InboxStatus.PARKED, now=now, error=str(exc))
         outcome.parked += 1
         return
-    if order is None:
+    if parsed is None:
         reason = f"topic {row.topic!r} is not acted on by order intake"
         _finish(conn, row, InboxStatus.IGNORED, now=now, error=reason)
         outcome.ignored += 1
         return
 
+    if isinstance(parsed, StorefrontTransaction):
+        linked = record_transactions(conn, [parsed], now=now)
+        logger.debug(
+            "inbox row %d: transaction %s stored, %d payment(s) linked",
+            row_id,
+            parsed.transaction.external_id,
+            linked,
+        )
+    else:
+        _apply_order(conn, row.id, parsed, now=now, on_order=on_order)
+    if policy.process_delay:
+        time.sleep(policy.process_delay)
+    _finish(conn, row, InboxStatus.DONE, now=now, error=None)
+    outcome.done += 1
+
+
+def _apply_order(
+    conn: Connection,
+    row_id: int,
+    order: Order,
+    *,
+    now: datetime,
+    on_order: OrderHook | None,
+) -> None:
+    """Store an order version, index its transactions, write the audit row."""
     result = upsert_order(conn, order, now=now)
-    if on_order is not None and result != STALE:
-        on_order(conn, order, now)
+    if result != STALE:
+        # A newer version may carry new transactions naming stored payments.
+        record_transactions(conn, order_transactions(order), now=now)
+        if on_order is not None:
+            on_order(conn, order, now)
     conn.execute(
         insert(OrderEvent).values(
-            inbox_event_id=row.id,
+            inbox_event_id=row_id,
             shop=order.source,
             external_id=order.external_id,
             version=order.version,
@@ -322,10 +368,6 @@ def _apply_row(
             applied_at=now,
         )
     )
-    if policy.process_delay:
-        time.sleep(policy.process_delay)
-    _finish(conn, row, InboxStatus.DONE, now=now, error=None)
-    outcome.done += 1
     logger.debug("inbox row %d: order %s %s", row_id, order.external_id, result)
 
 

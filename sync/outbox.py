@@ -55,6 +55,15 @@ def put_command(
     return bool(inserted.rowcount)
 
 
+def has_command(conn: Connection, idempotency_key: str) -> bool:
+    """True when a command with this idempotency key is in the outbox, whatever
+    its status (pending, done or dead), on an open connection."""
+    found = conn.execute(
+        select(Command.id).where(Command.idempotency_key == idempotency_key)
+    ).first()
+    return found is not None
+
+
 @dataclass(frozen=True)
 class DeadCommand:
     """One command waiting for an operator."""

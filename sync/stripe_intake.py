@@ -1,43 +1,48 @@
-"""Stripe intake: webhook deliveries and catch-up into the inbox, then jobs per object.
+"""Stripe intake: the jobs that turn a Stripe object's inbox rows into stored records.
 
-An event is only a trigger. Stripe does not keep delivery order, so the job re-reads
-the object the event names and stores the newest canonical record; two events about
-one object, in any order, converge on the same row. Each object is one unit of work
-(`stripe:<account>:<kind>:<id>`), serialized by a lease. A paid payout is broken down
-and its journal entries go to the command outbox, each under its idempotency key, so a
-second pass (or a dispute entry built from the dispute itself) adds nothing.
+An event is only a trigger (`sync.stripe_inbox` files it under its object's key).
+Stripe does not keep delivery order, so the job re-reads the object the event names
+and stores the newest canonical record; two events about one object, in any order,
+converge on the same row. Each object is one unit of work
+(`stripe:<account>:<kind>:<id>`), serialized by a lease.
 
-Catch-up lists events since the cursor (Stripe keeps 30 days of them) with an overlap,
-files them in the inbox (duplicates are absorbed by the event id) and moves the cursor.
+- A payment is stored with a link to each order whose storefront transaction names
+  its charge or intent (`sync.payment_links`).
+- A paid payout is broken down and its journal entries go to the command outbox,
+  each under its idempotency key, so a second pass (or a dispute entry built from the
+  dispute itself) adds nothing.
+- A payout that fails after its transfer entry was queued (the bank sent the money
+  back) gets a reversing entry under a key of its own; one that fails before adds
+  nothing. Its fees and lines stay posted: Stripe keeps the fees, and the money it
+  returns to the balance is paid out again with a later payout.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session
 
-from config.settings import StripeSettings
 from connectors.stripe.client import StripeConnector
-from connectors.stripe.webhooks import (
-    load_event,
-    parse_event,
-    verify_signature,
-)
 from o2c.errors import (
     ConfigurationError,
     PayloadError,
     PermanentError,
     RetryableError,
 )
-from o2c.ledger import JournalEntry, ProcessorAccounts, dispute_entries, payout_entries
+from o2c.ledger import (
+    JournalEntry,
+    ProcessorAccounts,
+    dispute_entries,
+    failed_transfer_entry,
+    payout_entries,
+    transfer_key,
+)
 from o2c.payments import (
     BreakdownStatus,
     Dispute,
@@ -47,280 +52,62 @@ from o2c.payments import (
     payout_problems,
 )
 from sync import leases
-from sync.inbox import Delivery, insert_deliveries, store_delivery, utcnow
+from sync.inbox import utcnow
 from sync.intake import IntakePolicy, retry_delay
-from sync.outbox import put_command
+from sync.outbox import has_command, put_command
+from sync.payment_links import with_storefront_links
 from sync.store.db import dialect_insert
-from sync.store.models import (
-    InboxEvent,
-    InboxStatus,
-    PollCursor,
-)
+from sync.store.models import InboxEvent, InboxStatus
 from sync.store.models_stripe import StripeKind, StripeObjectRecord
+
+# Receipt and catch-up live in `sync.stripe_inbox`; their names stay importable here.
+from sync.stripe_inbox import (
+    CATCH_UP_OVERLAP,
+    DEFAULT_ACCOUNT,
+    EVENT_RETENTION,
+    EVENTS_STREAM,
+    HANDLED_TYPES,
+    SOURCE,
+    CatchUpResult,
+    Received,
+    catch_up,
+    delivery_for,
+    is_stripe_key,
+    object_key,
+    read_cursor,
+    receive_webhook,
+)
+
+__all__ = [
+    "CATCH_UP_OVERLAP",
+    "DEFAULT_ACCOUNT",
+    "EVENTS_STREAM",
+    "EVENT_RETENTION",
+    "HANDLED_TYPES",
+    "POST_JOURNAL_ENTRY",
+    "SOURCE",
+    "CatchUpResult",
+    "KeyResult",
+    "Received",
+    "StripeJobs",
+    "catch_up",
+    "delivery_for",
+    "is_stripe_key",
+    "object_key",
+    "process_key",
+    "process_pending",
+    "queue_entries",
+    "read_cursor",
+    "receive_webhook",
+    "resolve_accounts",
+    "upsert_object",
+]
 
 logger = logging.getLogger(__name__)
 
-SOURCE = "stripe"
-DEFAULT_ACCOUNT = "default"
-EVENTS_STREAM = "events"
-EVENT_RETENTION = timedelta(days=30)
-CATCH_UP_OVERLAP = timedelta(minutes=5)
 POST_JOURNAL_ENTRY = "PostJournalEntry"
 
-# The event types the hub acts on, by the kind of object they are about. A payment
-# intent's events are left out: its charge's events say the same, and the charge is
-# read with the intent's metadata expanded.
-HANDLED_TYPES: dict[str, str] = {
-    **dict.fromkeys(
-        [
-            "charge.succeeded",
-            "charge.captured",
-            "charge.updated",
-            "charge.refunded",
-        ],
-        StripeKind.PAYMENT,
-    ),
-    **dict.fromkeys(
-        ["refund.created", "refund.updated", "refund.failed", "charge.refund.updated"],
-        StripeKind.REFUND,
-    ),
-    **dict.fromkeys(
-        [
-            "charge.dispute.created",
-            "charge.dispute.updated",
-            "charge.dispute.closed",
-            "charge.dispute.funds_withdrawn",
-            "charge.dispute.funds_reinstated",
-        ],
-        StripeKind.DISPUTE,
-    ),
-    **dict.fromkeys(
-        [
-            "payout.created",
-            "payout.updated",
-            "payout.paid",
-            "payout.failed",
-            "payout.canceled",
-            "payout.reconciliation_completed",
-        ],
-        StripeKind.PAYOUT,
-    ),
-}
-
 Clock = Callable[[], datetime]
-
-
-def object_key(account: str, kind: str, object_id: str) -> str:
-    """The work key of one Stripe object: `stripe:<account>:<kind>:<id>`."""
-    return f"{SOURCE}:{account}:{kind}:{object_id}"
-
-
-def is_stripe_key(key: str) -> bool:
-    """True for a work key this module processes (the runtime routes on it)."""
-    return key.startswith(f"{SOURCE}:")
-
-
-# -- into the inbox -------------------------------------------------------------
-
-
-def delivery_for(account: str, body: bytes, headers: dict[str, str]) -> Delivery:
-    """The inbox delivery of one event body.
-
-    Unknown types are kept as ignored with the reason; a body that is not a usable
-    event is parked with the parse error and its bytes.
-    """
-    try:
-        event = parse_event(load_event(body))
-        kind = HANDLED_TYPES.get(event.type)
-        if kind is not None and event.object_id is None:
-            raise PayloadError(f"{event.type} event {event.id} names no object id")
-    except PayloadError as exc:
-        return _parked(account, body, headers, exc)
-    if kind is None:
-        return Delivery(
-            source=SOURCE,
-            account=account,
-            topic=event.type,
-            event_id=event.id,
-            key=None,
-            body=body,
-            headers=headers,
-            version=event.created,
-            status=InboxStatus.IGNORED,
-            error=f"event type {event.type!r} is not acted on by the hub",
-        )
-    return Delivery(
-        source=SOURCE,
-        account=account,
-        topic=event.type,
-        event_id=event.id,
-        key=object_key(account, kind, event.object_id or ""),
-        body=body,
-        headers=headers,
-        version=event.created,
-    )
-
-
-def _parked(
-    account: str, body: bytes, headers: dict[str, str], exc: PayloadError
-) -> Delivery:
-    """A delivery that cannot be worked on: kept with its bytes and the reason."""
-    try:
-        data = load_event(body)
-        event_id = str(data.get("id") or "")
-    except PayloadError:
-        event_id = ""
-    digest = hashlib.sha256(body).hexdigest()[:32]
-    return Delivery(
-        source=SOURCE,
-        account=account,
-        topic="unreadable",
-        event_id=event_id or f"unreadable:{digest}",
-        key=None,
-        body=body,
-        headers=headers,
-        status=InboxStatus.PARKED,
-        error=str(exc),
-    )
-
-
-@dataclass(frozen=True)
-class Received:
-    """What a webhook delivery became."""
-
-    delivery: Delivery
-    new: bool  # False: a duplicate, absorbed by the inbox
-
-
-def receive_webhook(
-    engine: Engine,
-    settings: StripeSettings,
-    body: bytes,
-    signature: str | None,
-    *,
-    account: str = DEFAULT_ACCOUNT,
-    now: datetime | None = None,
-) -> Received:
-    """Verify a delivery on its raw bytes and store it in the inbox.
-
-    Raises SignatureError (nothing stored) when the signature is missing, wrong or
-    outside the tolerance.
-    """
-    at = now or utcnow()
-    verify_signature(
-        body,
-        signature,
-        settings.webhook_secret.get_secret_value(),
-        tolerance=settings.signature_tolerance,
-        now=at.timestamp(),
-    )
-    delivery = delivery_for(account, body, {"stripe-signature": signature or ""})
-    return Received(delivery, store_delivery(engine, delivery, now=at))
-
-
-@dataclass
-class CatchUpResult:
-    fetched: int = 0
-    stored: int = 0
-    keys: set[str] = field(default_factory=set)
-    cursor: int | None = None
-
-
-def catch_up(
-    engine: Engine,
-    connector: StripeConnector,
-    *,
-    account: str = DEFAULT_ACCOUNT,
-    now: datetime | None = None,
-) -> CatchUpResult:
-    """File every event since the cursor (less an overlap) in the inbox.
-
-    The scheduler calls this at start and every `poll_interval`. Raises the
-    connector's errors after recording them on the cursor row.
-    """
-    at = now or utcnow()
-    oldest = int((at - EVENT_RETENTION).timestamp())
-    cursor = read_cursor(engine, account)
-    since = (
-        oldest if cursor is None else max(oldest, cursor - _seconds(CATCH_UP_OVERLAP))
-    )
-    result = CatchUpResult(cursor=cursor)
-    try:
-        batch: list[Delivery] = []
-        for data in connector.events_since(since):
-            batch.append(delivery_for(account, _event_bytes(data), {}))
-            result.cursor = max(result.cursor or 0, int(data["created"]))
-            if len(batch) >= 200:
-                _file(engine, batch, result, now=at)
-        _file(engine, batch, result, now=at)
-    except (RetryableError, PermanentError, PayloadError) as exc:
-        _write_cursor(engine, account, now=at, error=str(exc))
-        raise
-    _write_cursor(engine, account, now=at, cursor=result.cursor)
-    logger.info(
-        "stripe catch-up: %d event(s) fetched, %d new",
-        result.fetched,
-        result.stored,
-        extra={"account": account, "since": since},
-    )
-    return result
-
-
-def _file(
-    engine: Engine, batch: list[Delivery], result: CatchUpResult, *, now: datetime
-) -> None:
-    result.fetched += len(batch)
-    with engine.begin() as conn:
-        for delivery in batch:
-            if insert_deliveries(conn, [delivery], now=now) and delivery.key:
-                result.stored += 1
-                result.keys.add(delivery.key)
-    batch.clear()
-
-
-def _event_bytes(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, separators=(",", ":"), default=str).encode()
-
-
-def _seconds(delta: timedelta) -> int:
-    return int(delta.total_seconds())
-
-
-def read_cursor(engine: Engine, account: str = DEFAULT_ACCOUNT) -> int | None:
-    """The `created` time (Unix seconds) of the newest event filed, or None."""
-    with engine.connect() as conn:
-        text = conn.execute(
-            select(PollCursor.cursor).where(
-                PollCursor.source == SOURCE,
-                PollCursor.account == account,
-                PollCursor.stream == EVENTS_STREAM,
-            )
-        ).scalar()
-    return int(text) if text and text.isdigit() else None
-
-
-def _write_cursor(
-    engine: Engine,
-    account: str,
-    *,
-    now: datetime,
-    cursor: int | None = None,
-    error: str | None = None,
-) -> None:
-    values: dict[str, Any] = {"last_run_at": now, "last_error": error}
-    if error is None:
-        values["last_success_at"] = now
-        if cursor is not None:
-            values["cursor"] = str(cursor)
-    with engine.begin() as conn:
-        stmt = dialect_insert(conn, PollCursor).values(
-            source=SOURCE, account=account, stream=EVENTS_STREAM, **values
-        )
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["source", "account", "stream"], set_=values
-            )
-        )
 
 
 # -- the jobs -------------------------------------------------------------------
@@ -446,7 +233,7 @@ def _process_rows(
     kind, object_id = key.split(":")[2], key.split(":", 3)[3]
     now = jobs.clock()
     try:
-        work = _read(jobs, kind, object_id)
+        work = _read(jobs, kind, object_id, reported_on=_reported_on(rows, now))
     except (PayloadError, PermanentError) as exc:
         logger.warning("stripe %s %s parked: %s", kind, object_id, exc)
         with jobs.engine.begin() as conn:
@@ -457,11 +244,15 @@ def _process_rows(
         _retry(jobs, rows, exc, result, now=now)
         return
 
-    # The record, its entries and the rows' new state commit together.
+    # The record, its links, its entries and the rows' new state commit together.
     status = InboxStatus.PARKED if work.problem else InboxStatus.DONE
     with jobs.engine.begin() as conn:
-        upsert_object(conn, rows[0].account, work.record, now=now, note=work.problem)
+        record = work.record
+        if isinstance(record, Payment):
+            record = with_storefront_links(conn, record)
+        upsert_object(conn, rows[0].account, record, now=now, note=work.problem)
         result.entries += queue_entries(conn, key, work.entries, now=now)
+        result.entries += _queue_reversals(conn, key, work.reversals, now=now)
         _finish(conn, rows, status, now=now, error=work.problem)
     if work.problem:
         logger.warning("stripe %s %s parked: %s", kind, object_id, work.problem)
@@ -474,16 +265,28 @@ StripeRecord = Payment | PaymentRefund | Dispute | Payout
 
 
 @dataclass(frozen=True)
+class _Reversal:
+    """An entry that undoes another one, wanted only if that one was ever queued."""
+
+    undoes: str  # the idempotency key of the entry it reverses
+    entry: JournalEntry
+
+
+@dataclass(frozen=True)
 class _Work:
     """A fresh read of one object: what to store, what to post, what stops it."""
 
     record: StripeRecord
     entries: list[JournalEntry] = field(default_factory=list)
+    reversals: list[_Reversal] = field(default_factory=list)
     problem: str | None = None  # set: store the record, post nothing, park the rows
 
 
-def _read(jobs: StripeJobs, kind: str, object_id: str) -> _Work:
-    """Re-read the object from Stripe; return it and the entries it calls for."""
+def _read(jobs: StripeJobs, kind: str, object_id: str, *, reported_on: date) -> _Work:
+    """Re-read the object from Stripe; return it and the entries it calls for.
+
+    `reported_on` is the day Stripe reported the change, the date of a reversal.
+    """
     connector, accounts = jobs.connector, jobs.accounts
     if kind == StripeKind.PAYMENT:
         return _Work(connector.payment(object_id))
@@ -493,8 +296,28 @@ def _read(jobs: StripeJobs, kind: str, object_id: str) -> _Work:
         dispute = connector.dispute(object_id)
         return _Work(dispute, dispute_entries(dispute, accounts) if accounts else [])
     if kind == StripeKind.PAYOUT:
-        return _payout_work(connector.payout(object_id), accounts)
+        payout = connector.payout(object_id)
+        if payout.status == "failed":
+            return _failed_payout_work(payout, accounts, on=reported_on)
+        return _payout_work(payout, accounts)
     raise PayloadError(f"unknown Stripe work kind {kind!r}", where="key")
+
+
+def _failed_payout_work(
+    payout: Payout, accounts: ProcessorAccounts | None, *, on: date
+) -> _Work:
+    """A failed payout undoes its transfer, if the transfer was ever queued.
+
+    Whether it was is known only inside the store's transaction (`_queue_reversals`).
+    Its breakdown does not matter any more: nothing else of it is reversed.
+    """
+    if accounts is None:
+        return _Work(payout)
+    reversal = _Reversal(
+        undoes=transfer_key(payout.external_id),
+        entry=failed_transfer_entry(payout, accounts, on=on),
+    )
+    return _Work(payout, reversals=[reversal])
 
 
 def _payout_work(payout: Payout, accounts: ProcessorAccounts | None) -> _Work:
@@ -528,11 +351,13 @@ def upsert_object(
     """
     kind, payment_id, own_note = _columns(record)
     note = note or own_note
+    intent = record.payment_intent_id if isinstance(record, Payment) else None
     values = {
         "account": account,
         "kind": kind,
         "external_id": record.external_id,
         "payment_id": payment_id,
+        "payment_intent_id": intent,
         "amount": str(record.amount.amount),
         "currency": record.amount.currency,
         "status": record.status,
@@ -574,6 +399,33 @@ def queue_entries(
             now=now,
         )
     return new
+
+
+def _queue_reversals(
+    conn: Connection, key: str, reversals: list[_Reversal], *, now: datetime
+) -> int:
+    """Queue each reversal whose original entry is in the outbox; return how many
+    were new. The original was queued under this same key, whose lease we hold."""
+    new = 0
+    for reversal in reversals:
+        if not has_command(conn, reversal.undoes):
+            continue  # nothing was posted, so there is nothing to undo
+        if queue_entries(conn, key, [reversal.entry], now=now):
+            new += 1
+            logger.info(
+                "stripe %s: %s queued to undo %s",
+                reversal.entry.reference,
+                reversal.entry.idempotency_key,
+                reversal.undoes,
+                extra={"key": key},
+            )
+    return new
+
+
+def _reported_on(rows: list[InboxEvent], now: datetime) -> date:
+    """The day of the newest event among the rows (Stripe's `created`), else today."""
+    versions = [row.version for row in rows if row.version is not None]
+    return max(versions, default=now).date()
 
 
 def _finish(

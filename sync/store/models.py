@@ -1,7 +1,8 @@
 """SQLAlchemy models of the hub's own database.
 
 The inbox keeps every raw delivery exactly once (unique on the sender's event id);
-orders hold the newest canonical version of each storefront order; leases serialize
+orders hold the newest canonical version of each storefront order; storefront
+transactions index the processor references an order's payments carry; leases serialize
 work per key; commands are the outbox of the pipeline.
 """
 
@@ -169,6 +170,40 @@ class OrderEvent(Base):
     version: Mapped[datetime] = mapped_column(UtcDateTime)
     outcome: Mapped[str] = mapped_column(String(16))
     applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StorefrontTransactionRecord(Base):
+    """One storefront transaction of an order, found by the processor ids it names.
+
+    Rows come from `order_transactions/create` webhooks and from the transactions of
+    stored orders; both write the same row, unique on (shop, transaction id).
+    `authorization` and `payment_reference` are indexed: a processor payment is
+    linked to its order by looking its charge and intent ids up here.
+    """
+
+    __tablename__ = "storefront_transactions"
+    __table_args__ = (
+        UniqueConstraint("shop", "external_id", name="uq_storefront_transactions"),
+        Index("ix_storefront_transactions_authorization", "authorization"),
+        Index("ix_storefront_transactions_payment_reference", "payment_reference"),
+        Index("ix_storefront_transactions_order", "shop", "order_external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shop: Mapped[str] = mapped_column(String(128))
+    external_id: Mapped[str] = mapped_column(String(255))  # OrderTransaction GID
+    order_external_id: Mapped[str] = mapped_column(String(255))  # Order GID
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(Text)
+    gateway: Mapped[str] = mapped_column(Text)
+    # The processor's ids; None when absent or longer than any processor id.
+    authorization: Mapped[str | None] = mapped_column(String(255))
+    payment_reference: Mapped[str | None] = mapped_column(String(255))
+    amount: Mapped[str] = mapped_column(String(40))  # Decimal as text
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the storefront's
+    data: Mapped[str] = mapped_column(Text)  # the StorefrontTransaction as JSON
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # when the hub wrote it
 
 
 class Lease(Base):

@@ -32,6 +32,7 @@ class StripeObjectRecord(Base):
         UniqueConstraint("account", "kind", "external_id", name="uq_stripe_objects"),
         Index("ix_stripe_objects_kind_created", "kind", "created_at"),
         Index("ix_stripe_objects_payment", "payment_id"),
+        Index("ix_stripe_objects_intent", "payment_intent_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -39,6 +40,8 @@ class StripeObjectRecord(Base):
     kind: Mapped[str] = mapped_column(String(16))  # StripeKind
     external_id: Mapped[str] = mapped_column(String(255))  # ch_, re_, dp_, po_
     payment_id: Mapped[str | None] = mapped_column(String(255))  # the charge it is on
+    # A payment's intent (pi_...): storefronts may record it instead of the charge.
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255))
     amount: Mapped[str] = mapped_column(String(40))  # Decimal as text
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(32))
