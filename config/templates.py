@@ -2,7 +2,7 @@
 
 The sandbox's fixed credentials live here, not in `connectors/sandbox/`, because the
 configuration package may be imported by anyone and must not import the simulators;
-the `demo` command hands these same values to the simulators it starts.
+the `sandbox` and `demo` commands hand these same values to the simulators they start.
 """
 
 from __future__ import annotations
@@ -19,15 +19,46 @@ SANDBOX_ODOO_API_KEY = "sandbox-odoo-api-key"
 SANDBOX_STRIPE_API_KEY = "sk_test_sandbox"
 SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_sandbox"
 
+# Where `o2c-hub sandbox` listens unless told otherwise, and so where
+# `o2c-hub init --sandbox` points the connectors.
+SANDBOX_HOST = "127.0.0.1"
+SANDBOX_SHOPIFY_PORT = 8701
+SANDBOX_ODOO_PORT = 8702
+SANDBOX_STRIPE_PORT = 8703
+HUB_PORT = 8000
+
+
+def sandbox_shop_url(host: str, port: int) -> str:
+    """Return the API base URL of the sandbox shop on a Shopify simulator."""
+    return f"http://{host}:{port}/shops/{SANDBOX_SHOP_DOMAIN}"
+
 
 @dataclass(frozen=True)
 class SandboxEndpoints:
     """Where the local simulators listen; None leaves that connector out."""
 
-    shopify_url: str = f"http://127.0.0.1:8701/shops/{SANDBOX_SHOP_DOMAIN}"
-    odoo_url: str | None = "http://127.0.0.1:8702"
-    stripe_url: str | None = "http://127.0.0.1:8703"
-    hub_port: int = 8000
+    shopify_url: str = sandbox_shop_url(SANDBOX_HOST, SANDBOX_SHOPIFY_PORT)
+    odoo_url: str | None = f"http://{SANDBOX_HOST}:{SANDBOX_ODOO_PORT}"
+    stripe_url: str | None = f"http://{SANDBOX_HOST}:{SANDBOX_STRIPE_PORT}"
+    hub_port: int = HUB_PORT
+
+    @classmethod
+    def on_ports(
+        cls,
+        *,
+        shopify: int = SANDBOX_SHOPIFY_PORT,
+        odoo: int = SANDBOX_ODOO_PORT,
+        stripe: int = SANDBOX_STRIPE_PORT,
+        hub: int = HUB_PORT,
+        host: str = SANDBOX_HOST,
+    ) -> SandboxEndpoints:
+        """Return the endpoints of simulators listening on `host` at these ports."""
+        return cls(
+            shopify_url=sandbox_shop_url(host, shopify),
+            odoo_url=f"http://{host}:{odoo}",
+            stripe_url=f"http://{host}:{stripe}",
+            hub_port=hub,
+        )
 
 
 _HEADER = """\
@@ -166,7 +197,7 @@ def render_hub_toml(
         environment = (
             '\n# "production" refuses literal secrets.\nenvironment = "production"\n'
         )
-        server = _SERVER.format(host="127.0.0.1", port=8000)
+        server = _SERVER.format(host="127.0.0.1", port=HUB_PORT)
         return _HEADER + environment + server + _PRODUCTION_SHOP + _TAIL
     where = endpoints or SandboxEndpoints()
     environment = (

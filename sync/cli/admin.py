@@ -6,17 +6,18 @@ not process) and outbox commands (`command:ID`, an ERP write that kept failing).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from sync.cli.context import fail, guarded, open_store, settings_of
 from sync.cli.output import key_value_table, print_json, show
-from sync.deadletters import DeadLetter, list_dead_letters, retry, retry_all
-from sync.outbox import DeadCommand, list_dead_commands, retry_commands
-from sync.runtime import Hub
-from sync.status import hub_status
+
+if TYPE_CHECKING:
+    from sync.deadletters import DeadLetter
+    from sync.outbox import DeadCommand
+    from sync.runtime import Hub
 
 dead_letters_app = typer.Typer(
     help="Inbox rows and outbox commands the hub gave up on or parked.",
@@ -32,6 +33,8 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a table.
 @guarded
 def status_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Show orders per state, the inbox backlog, dead letters and the last polls."""
+    from sync.status import hub_status
+
     settings = settings_of(ctx)
     engine = open_store(settings)
     try:
@@ -66,6 +69,9 @@ def _polls_table(polls: list[dict[str, Any]]) -> Table:
 @guarded
 def list_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List dead and parked inbox rows and dead outbox commands with their error."""
+    from sync.deadletters import list_dead_letters
+    from sync.outbox import list_dead_commands
+
     engine = open_store(settings_of(ctx))
     try:
         letters = [_inbox_row(letter) for letter in list_dead_letters(engine)]
@@ -126,6 +132,8 @@ def retry_command(
     """Send dead letters back to pending; queue their keys or the executor again."""
     if (letter_ref is None) == (not every):
         raise fail("error: give one dead letter ID or --all, not both or neither")
+    from sync.runtime import Hub
+
     kind, letter_id = _parse_ref(letter_ref) if letter_ref else (None, None)
     hub = Hub(settings_of(ctx))
     try:
@@ -159,6 +167,8 @@ def _parse_ref(text: str) -> tuple[str, int]:
 
 def _retry(hub: Hub, letter_id: int | None) -> tuple[int, list[str]]:
     """Reset one letter or all; return how many and the keys to queue."""
+    from sync.deadletters import list_dead_letters, retry, retry_all
+
     letters = list_dead_letters(hub.engine, limit=1_000_000)
     if letter_id is None:
         count = retry_all(hub.engine)
@@ -171,6 +181,8 @@ def _retry(hub: Hub, letter_id: int | None) -> tuple[int, list[str]]:
 
 def _retry_commands(hub: Hub, command_id: int | None) -> int:
     """Reset one dead command or all; return how many."""
+    from sync.outbox import retry_commands
+
     count = retry_commands(hub.engine, command_id)
     if command_id is not None and not count:
         raise fail(f"error: no dead command with id {command_id}")

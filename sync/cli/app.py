@@ -1,4 +1,9 @@
-"""The root `o2c-hub` command: the global `--config` option and every sub-command."""
+"""The root `o2c-hub` command: the global `--config` option and every sub-command.
+
+Every command module imported here is light: it imports its database, web and
+connector libraries inside its commands, so `o2c-hub --help` and a command that
+needs little start quickly (tests/sync/cli/test_startup.py keeps them so).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from sync.cli import (
     orders,
     payments,
     processes,
+    sandbox,
     statements,
 )
 from sync.cli.context import CliState
@@ -51,6 +57,7 @@ app.command("scheduler")(processes.scheduler_command)
 app.command("backfill")(processes.backfill_command)
 app.command("status")(admin.status_command)
 app.command("demo")(demo.demo_command)
+app.command("sandbox")(sandbox.sandbox_command)
 app.add_typer(orders.app, name="orders")
 app.add_typer(admin.dead_letters_app, name="dead-letters")
 app.add_typer(mapping.app, name="mapping")

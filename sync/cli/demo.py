@@ -7,82 +7,21 @@ worker); deliver the orders' webhooks as Shopify does (duplicates, out of order)
 let the hub invoice them in Odoo; send Stripe's webhooks of a few days of card
 payments (a dispute, an automatic and a manual payout) so the hub posts the
 clearing entries; import a CAMT.053 and an MT940 statement twice; then read the
-invoices back from Odoo and summarise.
-
-This is the only production module (with its `demo_*` parts) allowed to import
-the simulators.
+invoices back from Odoo and summarise. The run itself is in `demo_run`, imported
+when the command runs.
 """
 
 from __future__ import annotations
 
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 import typer
 from rich.markup import escape
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
-from config.settings import Settings, load_settings
-from config.templates import (
-    SANDBOX_ACCESS_TOKEN,
-    SANDBOX_ODOO_API_KEY,
-    SANDBOX_SHOP_DOMAIN,
-    SANDBOX_SHOP_NAME,
-    SANDBOX_STRIPE_API_KEY,
-    SANDBOX_WEBHOOK_SECRET,
-    SandboxEndpoints,
-    render_hub_toml,
-)
-from connectors.sandbox.odoo import SandboxOdoo
-from connectors.sandbox.shopify import (
-    SandboxOrder,
-    SandboxShopify,
-    SendStats,
-    WebhookSender,
-    generate_orders,
-    render_rest,
-)
-from connectors.sandbox.stripe.server import SandboxStripe
-from connectors.shopify.parse import order_from_webhook
-from o2c.money import Money
-from o2c.orders import Order
-from sync.cli.context import guarded, stderr, stdout
-from sync.cli.demo_bank import import_twice, write_statements
-from sync.cli.demo_erp import (
-    DemoError,
-    OdooAdmin,
-    check_invoices,
-    prepare_odoo,
-    write_mapping,
-)
-from sync.cli.demo_report import DemoRun, summary_json, summary_table
-from sync.cli.demo_stripe import (
-    deliver_events,
-    generate_activity,
-    payout_summaries,
-    stripe_figures,
-)
+from sync.cli.context import guarded, stdout
 from sync.cli.output import print_json
-from sync.http import ServerThread, app_for_hub
-from sync.outbox import demo_summary
-from sync.runtime import Hub
-from sync.status import hub_status
-from sync.store.models import Command, CommandStatus, InboxEvent, OrderRecord
 
-__all__ = ["DemoError", "DemoRun", "demo_command", "run_demo", "summary_json"]
-
-DUPLICATE_RATE = 0.15
-REORDER_WINDOW = 6
-SETTLE_TIMEOUT_SECONDS = 180.0
-POLL_SECONDS = 0.2
-EXECUTE_NUDGE_SECONDS = 1.0
 STORE_FILES = ("o2c-hub.db", "o2c-queue.db")
 ODOO_VERSIONS = (16, 19)
 
@@ -104,6 +43,9 @@ def demo_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Run the sandboxes and an embedded hub, order to cash; summarise."""
+    from sync.cli.demo_report import summary_json, summary_table
+    from sync.cli.demo_run import run_demo
+
     where = _prepare(folder)
     if not as_json:
         stdout.print(f"demo folder: {escape(str(where))}")
@@ -128,232 +70,3 @@ def _prepare(folder: Path | None) -> Path:
         for path in where.glob(f"{name}*"):
             path.unlink()
     return where
-
-
-@dataclass(frozen=True)
-class _Sandboxes:
-    """The three simulators of one run, started, and the operator's Odoo access."""
-
-    shopify: SandboxShopify
-    odoo: SandboxOdoo
-    stripe: SandboxStripe
-    admin: OdooAdmin
-
-
-def run_demo(
-    folder: Path, *, orders: int, seed: int, odoo_version: int = 19, quiet: bool
-) -> DemoRun:
-    """Run the demo in `folder`; return what happened. Raises DemoError."""
-    started = time.monotonic()
-    with ExitStack() as stack:
-        boxes = _start_sandboxes(stack, odoo_version=odoo_version, seed=seed)
-        generated = generate_orders(orders, seed=seed, shop_domain=SANDBOX_SHOP_DOMAIN)
-        boxes.shopify.add_orders(SANDBOX_SHOP_DOMAIN, generated)
-        parsed = [
-            order_from_webhook(render_rest(order), shop=SANDBOX_SHOP_NAME)
-            for order in generated
-        ]
-        # What an operator does before go-live: Odoo gets the products and taxes
-        # the shop sells with, the mapping names them.
-        prepared = prepare_odoo(boxes.admin, parsed)
-        _say(quiet, f"sandbox Odoo {odoo_version}: {_created(prepared)}")
-        write_mapping(folder / "mapping.toml", parsed)
-        settings = _write_config(folder, boxes)
-        activity = generate_activity(boxes.stripe, orders=orders)
-        hub, url = _start_hub(stack, settings)
-
-        stats = _deliver(url, generated, seed=seed, quiet=quiet)
-        _settle(hub, quiet=quiet, what="orders and invoices")
-        _say(quiet, "sending Stripe's webhooks (charges, refunds, dispute, payouts)")
-        sent = deliver_events(boxes.stripe, activity, url, seed=seed)
-        _settle(hub, quiet=quiet, what="Stripe payments and payouts")
-        numbers = [order.number for order in parsed]
-        paths = write_statements(folder, payout_summaries(activity), numbers)
-        _say(quiet, "importing a CAMT.053 and an MT940 statement, twice")
-        statements = import_twice(hub.engine, paths)
-
-        run = DemoRun(
-            folder, len(generated), stats, 0.0, hub_status(hub.engine, settings)
-        )
-        run.odoo_version, run.prepared = odoo_version, prepared
-        run.shopify_inbox = _inbox_counts(hub.engine, "shopify")
-        run.stripe_inbox = _inbox_counts(hub.engine, "stripe")
-        run.invoicing = demo_summary(hub.engine, erp_calls=hub.gateway().calls)
-        run.invoices = check_invoices(boxes.admin, parsed)
-        run.stripe, run.stripe_figures = sent, stripe_figures(hub.engine)
-        run.statements = statements
-        _compare(hub.engine, settings, parsed, run)
-    run.seconds = time.monotonic() - started
-    return run
-
-
-def _start_sandboxes(stack: ExitStack, *, odoo_version: int, seed: int) -> _Sandboxes:
-    """Start Shopify (with the demo shop), Odoo and Stripe; stopped with `stack`."""
-    shopify = stack.enter_context(SandboxShopify())
-    shopify.add_shop(SANDBOX_SHOP_DOMAIN, SANDBOX_ACCESS_TOKEN, SANDBOX_WEBHOOK_SECRET)
-    odoo = stack.enter_context(SandboxOdoo(version=odoo_version))
-    stripe = stack.enter_context(
-        SandboxStripe(api_key=SANDBOX_STRIPE_API_KEY, seed=seed)
-    )
-    admin = OdooAdmin(odoo)
-    stack.callback(admin.close)
-    return _Sandboxes(shopify, odoo, stripe, admin)
-
-
-def _start_hub(stack: ExitStack, settings: Settings) -> tuple[Hub, str]:
-    """Start the embedded hub (worker and HTTP); return it and its base URL."""
-    hub = Hub(settings)
-    hub.migrate()
-    stack.callback(hub.close)
-    worker = hub.start_worker(settings.queue.workers)
-    stack.callback(worker.stop)
-    server = ServerThread(app_for_hub(hub), port=0).start()
-    stack.callback(server.stop)
-    return hub, server.url
-
-
-def _say(quiet: bool, text: str) -> None:
-    if not quiet:
-        stdout.print(escape(text))
-
-
-def _created(prepared: dict[str, int]) -> str:
-    return (
-        f"{prepared['products']} product(s) and {prepared['taxes']} tax(es) "
-        "created for the shop's SKUs and rates"
-    )
-
-
-def _write_config(folder: Path, boxes: _Sandboxes) -> Settings:
-    """Write the sandbox `hub.toml` and return its settings.
-
-    Odoo hands out an API key when it is created (the sandbox too, a new one on
-    every start): it replaces the template's placeholder key.
-    """
-    endpoints = SandboxEndpoints(
-        shopify_url=boxes.shopify.shop_url(SANDBOX_SHOP_DOMAIN),
-        odoo_url=boxes.odoo.url,
-        stripe_url=boxes.stripe.url,
-        hub_port=0,
-    )
-    placeholder = f'api_key = "{SANDBOX_ODOO_API_KEY}"'
-    text = render_hub_toml(sandbox=True, endpoints=endpoints)
-    if placeholder not in text:
-        raise DemoError("the hub.toml template names no sandbox Odoo API key")
-    text = text.replace(placeholder, f'api_key = "{boxes.odoo.api_key}"')
-    path = folder / "hub.toml"
-    path.write_text(text, "utf-8")
-    return load_settings(path, environ={})
-
-
-def _deliver(
-    hub_url: str, generated: list[SandboxOrder], *, seed: int, quiet: bool
-) -> SendStats:
-    sender = WebhookSender(
-        f"{hub_url}/webhooks/shopify", SANDBOX_WEBHOOK_SECRET, SANDBOX_SHOP_DOMAIN
-    )
-    deliveries = sender.deliveries_for(generated)
-    if not quiet:
-        stdout.print(
-            f"delivering {len(deliveries)} webhooks for {len(generated)} orders "
-            "(with duplicates and out of order)"
-        )
-    return sender.send(
-        deliveries,
-        duplicate_rate=DUPLICATE_RATE,
-        reorder_window=REORDER_WINDOW,
-        seed=seed,
-    )
-
-
-def _settle(hub: Hub, *, quiet: bool, what: str) -> None:
-    """Wait until no inbox row and no outbox command is left to work on.
-
-    The executor is queued again now and then: a run that found another one
-    busy leaves later commands to the next. Raises DemoError on timeout.
-    """
-    deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
-    nudged = time.monotonic()
-    with _progress(quiet, what) as show:
-        while time.monotonic() < deadline:
-            due, pending = _backlog(hub)
-            show(due, pending)
-            if due == 0 and pending == 0:
-                return
-            if pending and time.monotonic() - nudged > EXECUTE_NUDGE_SECONDS:
-                hub.enqueue_execute()
-                nudged = time.monotonic()
-            time.sleep(POLL_SECONDS)
-    due, pending = _backlog(hub)
-    if not quiet:
-        stderr.print(f"the hub still has {due} inbox row(s), {pending} command(s)")
-    raise DemoError(f"the hub did not settle within {SETTLE_TIMEOUT_SECONDS:g} s")
-
-
-def _backlog(hub: Hub) -> tuple[int, int]:
-    """Return the inbox rows due now and the outbox commands still pending."""
-    due = int(hub_status(hub.engine, hub.settings)["inbox"]["due"])
-    with hub.engine.connect() as conn:
-        pending = conn.execute(
-            select(func.count()).where(Command.status == CommandStatus.PENDING)
-        ).scalar_one()
-    return due, int(pending)
-
-
-@contextmanager
-def _progress(quiet: bool, what: str) -> Iterator[Callable[[int, int], None]]:
-    """Yield a function showing the backlog on a spinner (nothing when quiet)."""
-    if quiet:
-        yield lambda due, pending: None
-        return
-    with stderr.status(f"waiting for the hub: {what}") as status:
-
-        def show(due: int, pending: int) -> None:
-            status.update(
-                f"waiting for the hub: {what} - {due} inbox row(s), "
-                f"{pending} ERP command(s) to go"
-            )
-
-        yield show
-
-
-def _inbox_counts(engine: Engine, source: str) -> dict[str, int]:
-    """Return the inbox rows of one source per status."""
-    query = (
-        select(InboxEvent.status, func.count())
-        .where(InboxEvent.source == source)
-        .group_by(InboxEvent.status)
-    )
-    counts = {status: 0 for status in ("pending", "done", "ignored", "parked", "dead")}
-    with engine.connect() as conn:
-        counts.update({status: int(n) for status, n in conn.execute(query)})
-    return counts
-
-
-def _compare(
-    engine: Engine, settings: Settings, parsed: list[Order], run: DemoRun
-) -> None:
-    """Count stored orders equal to the latest version Shopify would report."""
-    shop = settings.shops[0].name
-    with Session(engine) as session:
-        stored = {
-            record.external_id: record
-            for record in session.scalars(
-                select(OrderRecord).where(OrderRecord.shop == shop)
-            )
-        }
-    for latest in parsed:
-        record = stored.get(latest.external_id)
-        if record is not None and _same(record, latest.version, latest.total.shop):
-            run.converged += 1
-        else:
-            run.mismatched.append(latest.number)
-
-
-def _same(record: OrderRecord, version: datetime, total: Money) -> bool:
-    same_version: bool = record.version == version
-    return (
-        same_version
-        and Decimal(record.total_amount) == total.amount
-        and record.currency == total.currency
-    )

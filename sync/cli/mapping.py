@@ -9,9 +9,6 @@ from rich.table import Table
 
 from sync.cli.context import fail, guarded, open_store, settings_of
 from sync.cli.output import key_value_table, print_json, show
-from sync.inbox import utcnow
-from sync.preflight import preview_order, run_check
-from sync.runtime import Hub
 
 app = typer.Typer(
     help="Mapping tables: replay stored orders against them.", no_args_is_help=True
@@ -38,6 +35,10 @@ def check_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List every unmapped key with the orders it blocks (exit 1 if any)."""
+    from sync.inbox import utcnow
+    from sync.preflight import preview_order, run_check
+    from sync.runtime import Hub
+
     settings = settings_of(ctx)
     engine = open_store(settings)
     hub = Hub(settings)
@@ -69,6 +70,8 @@ def replay_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Decide again on held orders after a mapping or ERP fix (queues their work)."""
+    from sync.runtime import Hub
+
     hub = Hub(settings_of(ctx))
     try:
         hub.migrate()

@@ -5,15 +5,7 @@ from __future__ import annotations
 import typer
 
 from sync.cli.context import fail, guarded, open_store, settings_of
-from sync.cli.output import (
-    key_value_table,
-    order_detail_json,
-    order_json,
-    orders_table,
-    print_json,
-    show,
-)
-from sync.orders_repo import get_order, list_orders
+from sync.cli.output import key_value_table, orders_table, print_json, show
 
 app = typer.Typer(help="Stored orders and their pipeline state.", no_args_is_help=True)
 
@@ -30,12 +22,16 @@ def list_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List stored orders, most recently updated first."""
+    from sync.orders_repo import list_orders
+
     engine = open_store(settings_of(ctx))
     try:
         records = list_orders(engine, state=state, shop=shop, limit=limit)
     finally:
         engine.dispose()
     if as_json:
+        from sync.http.views import order_json
+
         print_json({"orders": [order_json(record) for record in records]})
     elif records:
         show(orders_table(records))
@@ -52,6 +48,9 @@ def show_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one stored order: its state and its canonical content."""
+    from sync.http.views import order_detail_json, order_json
+    from sync.orders_repo import get_order
+
     engine = open_store(settings_of(ctx))
     try:
         found = get_order(engine, ident, shop=shop)

@@ -10,23 +10,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from sync.cli.context import stdout
-from sync.http.views import iso, money_json, order_detail_json, order_json
-from sync.store.models import OrderRecord
 
-__all__ = [
-    "key_value_table",
-    "money_json",
-    "order_detail_json",
-    "order_json",
-    "orders_table",
-    "print_json",
-    "show",
-]
+if TYPE_CHECKING:
+    from sync.store.models import OrderRecord
+
+__all__ = ["key_value_table", "orders_table", "print_json", "show"]
 
 
 def print_json(value: Any) -> None:
@@ -44,7 +37,7 @@ def orders_table(records: list[OrderRecord]) -> Table:
             record.number,
             record.state,
             f"{record.total_amount} {record.currency}",
-            iso(record.version) or "",
+            record.version.isoformat() if record.version else "",
             record.external_id,
         )
     return table

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
-from config.settings import ConfigError, load_settings
-from o2c.payments import Payout, fees_by_kind
-from sync.store.db import make_engine
-from sync.store.models_stripe import StripeKind, StripeObjectRecord
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from sync.store.models_stripe import StripeObjectRecord
 
 payments_app = typer.Typer(
     help="Payments received through Stripe.", no_args_is_help=True
@@ -46,6 +44,11 @@ def payouts_group() -> None:
 
 def list_payments(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
     """The newest payments, newest first, as JSON-ready dicts."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from sync.store.models_stripe import StripeKind, StripeObjectRecord
+
     query = (
         select(StripeObjectRecord)
         .where(StripeObjectRecord.kind == StripeKind.PAYMENT)
@@ -59,6 +62,11 @@ def list_payments(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
 
 def find_payout(engine: Engine, payout_id: str) -> dict[str, Any] | None:
     """One payout with its lines and fee totals, or None when it is not stored."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from sync.store.models_stripe import StripeKind, StripeObjectRecord
+
     query = select(StripeObjectRecord).where(
         StripeObjectRecord.kind == StripeKind.PAYOUT,
         StripeObjectRecord.external_id == payout_id,
@@ -130,6 +138,9 @@ def show_command(
 
 
 def _engine(config: Path | None) -> Engine:
+    from config.settings import ConfigError, load_settings
+    from sync.store.db import make_engine
+
     try:
         settings = load_settings(config)
     except ConfigError as exc:
@@ -157,6 +168,8 @@ def _payment_view(row: StripeObjectRecord) -> dict[str, Any]:
 
 
 def _payout_view(row: StripeObjectRecord) -> dict[str, Any]:
+    from o2c.payments import Payout, fees_by_kind
+
     payout = Payout.model_validate_json(row.data)
     lines = [
         {

@@ -15,16 +15,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from config.settings import Settings
 from sync.cli.context import guarded, settings_of, stdout
-from sync.cli.logs import configure_logging
-from sync.http import ServerThread, app_for_hub
-from sync.runtime import Hub
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+    from sync.runtime import Hub
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +58,9 @@ def wait_for_stop_signal() -> str:
 
 
 def _start_hub(settings: Settings) -> Hub:
+    from sync.cli.logs import configure_logging
+    from sync.runtime import Hub
+
     configure_logging(settings.logging)
     hub = Hub(settings)
     hub.migrate()
@@ -68,6 +70,8 @@ def _start_hub(settings: Settings) -> Hub:
 def _serve_until_signal(
     hub: Hub, *, host: str | None, port: int | None, also: list[Stoppable]
 ) -> None:
+    from sync.http import ServerThread, app_for_hub
+
     server = ServerThread(
         app_for_hub(hub),
         host=host or hub.settings.server.host,
@@ -154,6 +158,8 @@ def backfill_command(
 @contextmanager
 def backfill_progress() -> Iterator[Callable[[int], None]]:
     """Show a live progress line; yield the callback taking the count so far."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("[bold]backfill[/bold] {task.completed} orders stored"),

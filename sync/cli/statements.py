@@ -12,20 +12,20 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
-from config.settings import ConfigError, Settings, load_settings
-from connectors.bank import BalanceTracker, read_statement_file
 from o2c.errors import ConfigurationError, PayloadError
-from o2c.statements import Statement, StatementLine
-from sync.statements import ImportReport, import_files, list_imports, list_lines
-from sync.statements import scan_folder as scan_statement_folder
-from sync.store.db import make_engine, migrate
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from config.settings import Settings
+    from o2c.statements import Statement, StatementLine
+    from sync.statements import ImportReport
 
 app = typer.Typer(
     help="Bank statement files: import, parse, list.", no_args_is_help=True
@@ -44,6 +44,8 @@ FormatOption = typer.Option(
 
 
 def _settings(config: Path | None) -> Settings:
+    from config.settings import ConfigError, load_settings
+
     try:
         return load_settings(config)
     except ConfigError as exc:
@@ -53,6 +55,8 @@ def _settings(config: Path | None) -> Settings:
 
 def _optional_settings(config: Path | None) -> Settings | None:
     """The settings when a configuration exists; `parse` works without one."""
+    from config.settings import ConfigError, load_settings
+
     if config is not None:
         return _settings(config)
     try:
@@ -62,6 +66,8 @@ def _optional_settings(config: Path | None) -> Settings | None:
 
 
 def _engine(settings: Settings) -> Engine:
+    from sync.store.db import make_engine, migrate
+
     engine = make_engine(settings.store_url)
     migrate(engine)
     return engine
@@ -75,6 +81,8 @@ def import_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Store statement files; a file that fails stores nothing (exit code 1)."""
+    from sync.statements import import_files
+
     settings = _settings(config)
     try:
         report = import_files(
@@ -100,6 +108,9 @@ def parse_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Print the file's canonical lines and balance check; nothing is stored."""
+    from connectors.bank import BalanceTracker, read_statement_file
+    from o2c.statements import StatementLine
+
     settings = _optional_settings(config)
     profiles = settings.bank.csv_profiles if settings else ()
     tracker = BalanceTracker()
@@ -139,6 +150,8 @@ def list_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Show stored statement lines, newest first (or the import attempts)."""
+    from sync.statements import list_imports, list_lines
+
     engine = _engine(_settings(config))
     if imports:
         rows = list_imports(engine, limit=limit)
@@ -178,6 +191,8 @@ def scan_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Import every file in `bank.statements_dir` and move it aside."""
+    from sync.statements import scan_folder as scan_statement_folder
+
     settings = _settings(config)
     try:
         report = scan_statement_folder(_engine(settings), settings, settle_seconds=0)

@@ -46,10 +46,19 @@ class Credentials:
             self._passwords[login] = (uid, password)
 
     def add_key(
-        self, uid: int, *, name: str = "sandbox", expires: dt.datetime | None = None
+        self,
+        uid: int,
+        *,
+        name: str = "sandbox",
+        expires: dt.datetime | None = None,
+        key: str | None = None,
     ) -> str:
-        """Create an API key for `uid` and return it (40 hex chars, like Odoo's)."""
-        key = secrets.token_hex(20)
+        """Create an API key for `uid` and return it.
+
+        Without `key` a random one (40 hex chars, like Odoo's); a given key is
+        used as is, for a sandbox whose key is written in a configuration file.
+        """
+        key = key or secrets.token_hex(20)
         with self._lock:
             self._keys.append(ApiKey(key, uid, name, expires))
         return key

@@ -32,7 +32,8 @@ class SandboxOdoo:
     """A simulated Odoo server of one version, seeded, on 127.0.0.1:<free port>.
 
     `start()` serves in a background thread; `url`, `database`, `login`,
-    `password` and `api_key` are what a client needs. `calls` counts calls per
+    `password` and `api_key` are what a client needs. The API key is new and
+    random on every instance unless `api_key` fixes it. `calls` counts calls per
     (model, method); `faults` plans 5xx answers, delays and dropped connections.
     `records(model)` and `record(model, id)` show the stored state (exact
     Decimals) for assertions. Thread-safe: one lock serializes every call.
@@ -49,6 +50,7 @@ class SandboxOdoo:
         currency: str = "USD",
         accountant: bool = True,
         today: Callable[[], dt.date] | None = None,
+        api_key: str | None = None,
     ) -> None:
         if rounding not in ROUNDING_METHODS:
             raise ConfigurationError(f"rounding must be one of {ROUNDING_METHODS}")
@@ -78,7 +80,9 @@ class SandboxOdoo:
         self.credentials = Credentials()
         self.credentials.set_password(login, self.ids["user_admin"], password)
         self.credentials.set_password("sales", self.ids["user_sales"], "sales")
-        self.api_key = self.credentials.add_key(self.ids["user_admin"], name="hub")
+        self.api_key = self.credentials.add_key(
+            self.ids["user_admin"], name="hub", key=api_key
+        )
         self.sales_api_key = self.credentials.add_key(
             self.ids["user_sales"], name="sales"
         )
@@ -120,10 +124,13 @@ class SandboxOdoo:
         """Return the listening port."""
         return int(self.url.rsplit(":", 1)[1])
 
-    def start(self) -> SandboxOdoo:
-        """Serve on 127.0.0.1 and a free port in a background thread; return self."""
+    def start(self, *, host: str = "127.0.0.1", port: int = 0) -> SandboxOdoo:
+        """Serve on `host` and `port` (0: a free one) in a background thread.
+
+        Returns self; raises OSError when the address cannot be bound.
+        """
         router = Router(self.service, self.faults)
-        self._server = SandboxHTTPServer(("127.0.0.1", 0), make_handler(router))
+        self._server = SandboxHTTPServer((host, port), make_handler(router))
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.01},

@@ -112,10 +112,13 @@ class SandboxShopify:
 
     # -- lifecycle ----------------------------------------------------------------
 
-    def start(self) -> SandboxShopify:
-        """Start serving on 127.0.0.1 on a free port; return self."""
+    def start(self, *, host: str = "127.0.0.1", port: int = 0) -> SandboxShopify:
+        """Start serving on `host` and `port` (0: a free one); return self.
+
+        Raises OSError when the address cannot be bound.
+        """
         handler = type("Handler", (_Handler,), {"sandbox": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = ThreadingHTTPServer((host, port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, daemon=True, name="sandbox-shopify"
@@ -148,8 +151,8 @@ class SandboxShopify:
         """The server's root URL, e.g. http://127.0.0.1:54321."""
         if self._httpd is None:
             raise RuntimeError("the sandbox is not started")
-        port = self._httpd.server_address[1]
-        return f"http://127.0.0.1:{port}"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
 
     def shop_url(self, domain: str) -> str:
         """The base URL a Shopify client for this shop should use."""

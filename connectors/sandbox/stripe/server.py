@@ -94,9 +94,12 @@ class SandboxStripe:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> SandboxStripe:
-        """Bind 127.0.0.1 on a free port and serve in a thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+    def start(self, *, host: str = "127.0.0.1", port: int = 0) -> SandboxStripe:
+        """Bind `host` and `port` (0: a free one) and serve in a thread.
+
+        Raises OSError when the address cannot be bound.
+        """
+        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
