@@ -16,7 +16,9 @@ clearing account holds what the processor still holds.
 Dispute fees ride on the dispute's entries, not on the payout's fee entry, so the
 dispute entry is the same whether it is built from a dispute event or from a payout.
 A payout the bank sends back (failed after it was paid) reverses only its transfer:
-the money is in the processor balance again, and the fees stay where they were.
+the money is in the processor balance again, and the fees stay where they were. A
+payout seen only once it had failed posts its lines without a transfer, which leaves
+the books exactly as posting it and then reversing the transfer does.
 Every entry carries an idempotency key made from the processor object id.
 """
 
@@ -280,6 +282,20 @@ def payout_entries(payout: Payout, accounts: ProcessorAccounts) -> PayoutPosting
     return PayoutPostings(
         payout_id=payout.external_id, entries=tuple(entries), problems=tuple(problems)
     )
+
+
+def failed_payout_entries(
+    payout: Payout, accounts: ProcessorAccounts
+) -> PayoutPostings:
+    """The entries a failed payout still calls for: its lines', without a transfer.
+
+    The lines were settled in the processor balance whatever became of the
+    payout (their fees are kept), while the money never reached the bank.
+    """
+    postings = payout_entries(payout, accounts)
+    transfer = transfer_key(payout.external_id)
+    kept = tuple(e for e in postings.entries if e.idempotency_key != transfer)
+    return postings.model_copy(update={"entries": kept})
 
 
 def _line_entries(

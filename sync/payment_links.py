@@ -62,14 +62,21 @@ _REPLACED = (
 
 
 def order_transactions(order: Order) -> list[StorefrontTransaction]:
-    """The transactions of a stored order, each naming its shop and order."""
+    """The transactions an order carries, its refunds' included, each naming its
+    shop and order.
+
+    A refund's transaction may name the charge it refunds: it links the payment to
+    the order as surely as the sale does.
+    """
+    carried = [*order.transactions]
+    carried += [t for refund in order.refunds for t in refund.transactions]
     return [
         StorefrontTransaction(
             source=order.source,
             order_external_id=order.external_id,
             transaction=transaction,
         )
-        for transaction in order.transactions
+        for transaction in carried
     ]
 
 

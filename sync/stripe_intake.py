@@ -12,9 +12,10 @@ converge on the same row. Each object is one unit of work
   each under its idempotency key, so a second pass (or a dispute entry built from the
   dispute itself) adds nothing.
 - A payout that fails after its transfer entry was queued (the bank sent the money
-  back) gets a reversing entry under a key of its own; one that fails before adds
-  nothing. Its fees and lines stay posted: Stripe keeps the fees, and the money it
-  returns to the balance is paid out again with a later payout.
+  back) gets a reversing entry under a key of its own; its fees and lines stay
+  posted (Stripe keeps the fees; the returned money is paid out again with a later
+  payout). One that fails before it was posted gets its lines posted, no transfer
+  and no reversal: the books end the same either way.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from o2c.ledger import (
     JournalEntry,
     ProcessorAccounts,
     dispute_entries,
+    failed_payout_entries,
     failed_transfer_entry,
     payout_entries,
     transfer_key,
@@ -296,45 +298,40 @@ def _read(jobs: StripeJobs, kind: str, object_id: str, *, reported_on: date) -> 
         dispute = connector.dispute(object_id)
         return _Work(dispute, dispute_entries(dispute, accounts) if accounts else [])
     if kind == StripeKind.PAYOUT:
-        payout = connector.payout(object_id)
-        if payout.status == "failed":
-            return _failed_payout_work(payout, accounts, on=reported_on)
-        return _payout_work(payout, accounts)
+        return _payout_work(connector.payout(object_id), accounts, on=reported_on)
     raise PayloadError(f"unknown Stripe work kind {kind!r}", where="key")
 
 
-def _failed_payout_work(
+def _payout_work(
     payout: Payout, accounts: ProcessorAccounts | None, *, on: date
 ) -> _Work:
-    """A failed payout undoes its transfer, if the transfer was ever queued.
+    """A paid payout is posted once its breakdown adds up; until then it waits.
 
-    Whether it was is known only inside the store's transaction (`_queue_reversals`).
-    Its breakdown does not matter any more: nothing else of it is reversed.
+    A failed one posts its lines without a transfer, and undoes the transfer if
+    that was queued while the payout was paid (known only inside the store's
+    transaction: `_queue_reversals`).
     """
-    if accounts is None:
-        return _Work(payout)
-    reversal = _Reversal(
-        undoes=transfer_key(payout.external_id),
-        entry=failed_transfer_entry(payout, accounts, on=on),
-    )
-    return _Work(payout, reversals=[reversal])
-
-
-def _payout_work(payout: Payout, accounts: ProcessorAccounts | None) -> _Work:
-    """A paid payout is posted once its breakdown adds up; until then it waits."""
     problems = payout_problems(payout)
     if problems:
         # Lines that do not net to the payout: the operator looks before anything
         # is posted.
         return _Work(payout, problem="; ".join(problems))
-    if accounts is None or payout.status != "paid":
+    if accounts is None or payout.status not in ("paid", "failed"):
         return _Work(payout)
+    reversals = []
+    if payout.status == "failed":
+        entry = failed_transfer_entry(payout, accounts, on=on)
+        reversals.append(_Reversal(transfer_key(payout.external_id), entry))
     if payout.breakdown == BreakdownStatus.PENDING:
-        return _Work(payout)  # payout.reconciliation_completed brings it back
-    postings = payout_entries(payout, accounts)
+        # payout.reconciliation_completed brings it back
+        return _Work(payout, reversals=reversals)
+    if payout.status == "failed":
+        postings = failed_payout_entries(payout, accounts)
+    else:
+        postings = payout_entries(payout, accounts)
     for problem in postings.problems:  # each problem names the payout
         logger.warning("%s", problem)
-    return _Work(payout, list(postings.entries))
+    return _Work(payout, list(postings.entries), reversals)
 
 
 def upsert_object(

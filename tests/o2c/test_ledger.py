@@ -16,9 +16,12 @@ from o2c.ledger import (
     ProcessorAccounts,
     account_balances,
     dispute_entries,
+    failed_payout_entries,
+    failed_transfer_entry,
     fee_entry,
     payout_entries,
     transfer_entry,
+    transfer_key,
 )
 from o2c.money import Money
 from o2c.payments import (
@@ -348,3 +351,78 @@ def test_payout_entries_balance_and_empty_the_clearing_account(
     assert balances[ACCOUNTS.bank] == payout.amount.amount
     keys = [e.idempotency_key for e in result.entries]
     assert len(keys) == len(set(keys))
+
+
+# -- a payout the bank sends back ----------------------------------------------------
+
+
+def test_failed_payout_reverses_its_transfer_from_the_bank_to_clearing() -> None:
+    paid = payout_of(line("txn_1", "charge", 10000, {"stripe_fee": 320}))
+    failed = paid.model_copy(
+        update={"status": "failed", "failure_code": "account_closed"}
+    )
+
+    entry = failed_transfer_entry(failed, ACCOUNTS, on=date(2026, 11, 9))
+
+    assert rows(entry) == [
+        ("1150 Stripe clearing", "96.80", "0.00"),
+        ("1010 Bank", "0.00", "96.80"),
+    ]
+    assert entry.idempotency_key == "o2c_hub.payout_failed.stripe.po_1"
+    assert entry.idempotency_key != transfer_key("po_1")
+    assert entry.date == date(2026, 11, 9)
+    assert "account_closed" in entry.postings[0].label
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data(), currency=CURRENCIES)
+def test_failed_payout_nets_its_transfer_to_zero_and_leaves_the_fees(
+    data: st.DataObject, currency: str
+) -> None:
+    lines = data.draw(balance_lines(currency))
+    if sum(t.net.to_minor() for t in lines) <= 0:
+        return  # Stripe pays out only a positive balance
+    paid = payout_of(*lines, currency=currency)
+    posted = list(payout_entries(paid, ACCOUNTS).entries)
+    failed = paid.model_copy(update={"status": "failed"})
+
+    reversal = failed_transfer_entry(failed, ACCOUNTS, on=WHEN.date())
+
+    assert reversal.total_debit == reversal.total_credit == paid.amount
+    transfer = [e for e in posted if e.idempotency_key == transfer_key("po_1")]
+    after = account_balances([*transfer, reversal])
+    assert after[ACCOUNTS.bank] == 0
+    assert after[ACCOUNTS.clearing] == 0
+    # Everything but the transfer stays as posted: the fees are Stripe's to keep.
+    others = [e for e in posted if e.idempotency_key != transfer_key("po_1")]
+    without_transfer = account_balances(others)
+    with_failure = account_balances([*posted, reversal])
+    for account, balance in without_transfer.items():
+        if account not in (ACCOUNTS.bank, ACCOUNTS.clearing):
+            assert with_failure[account] == balance
+    assert with_failure.get(ACCOUNTS.bank, 0) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), currency=CURRENCIES)
+def test_failure_seen_before_or_after_posting_leaves_the_same_books(
+    data: st.DataObject, currency: str
+) -> None:
+    lines = data.draw(balance_lines(currency))
+    if sum(t.net.to_minor() for t in lines) <= 0:
+        return
+    paid = payout_of(*lines, currency=currency)
+    failed = paid.model_copy(update={"status": "failed"})
+
+    # Seen paid, posted, then failed: everything plus the transfer's reversal.
+    after = [
+        *payout_entries(paid, ACCOUNTS).entries,
+        failed_transfer_entry(failed, ACCOUNTS, on=WHEN.date()),
+    ]
+    # Seen only once failed: the lines, no transfer.
+    before = list(failed_payout_entries(failed, ACCOUNTS).entries)
+
+    assert transfer_key("po_1") not in {e.idempotency_key for e in before}
+    assert {k: v for k, v in account_balances(after).items() if v} == {
+        k: v for k, v in account_balances(before).items() if v
+    }

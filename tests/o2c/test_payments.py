@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from o2c.money import Money, MoneyBag
@@ -20,10 +22,13 @@ from o2c.payments import (
     Payment,
     PaymentLink,
     Payout,
+    StorefrontTransaction,
     fees_by_kind,
     links_from_orders,
     links_from_text,
+    links_from_transactions,
     payout_problems,
+    with_links,
 )
 
 WHEN = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -254,3 +259,106 @@ def test_order_whose_transaction_names_the_payment_intent_is_linked() -> None:
             via=LinkSource.STOREFRONT_TRANSACTION,
         ),
     )
+
+
+def _storefront(
+    order: str,
+    *,
+    authorization: str | None = None,
+    payment_reference: str | None = None,
+    kind: TransactionKind = TransactionKind.SALE,
+) -> StorefrontTransaction:
+    return StorefrontTransaction(
+        source="shop",
+        order_external_id=order,
+        transaction=Transaction(
+            external_id=f"gid://shopify/OrderTransaction/{order[-1]}{kind.value}",
+            gateway="stripe",
+            kind=kind,
+            status="success",
+            amount=eur("10.00"),
+            authorization=authorization,
+            payment_reference=payment_reference,
+        ),
+    )
+
+
+CHARGE = Payment(
+    external_id="ch_1",
+    payment_intent_id="pi_1",
+    amount=eur("10.00"),
+    amount_refunded=eur("0"),
+    status="succeeded",
+    created=WHEN,
+    links=(PaymentLink(kind=LinkKind.ORDER, value="#1001", via=LinkSource.METADATA),),
+)
+
+
+def _order_link(order: str) -> PaymentLink:
+    return PaymentLink(
+        kind=LinkKind.ORDER, value=order, via=LinkSource.STOREFRONT_TRANSACTION
+    )
+
+
+def test_transactions_naming_the_charge_or_the_intent_link_their_orders_once() -> None:
+    found = [
+        _storefront("gid://shopify/Order/2", payment_reference="pi_1"),
+        _storefront("gid://shopify/Order/1", authorization="ch_1"),
+        _storefront(
+            "gid://shopify/Order/1", authorization="ch_1", kind=TransactionKind.REFUND
+        ),
+        _storefront("gid://shopify/Order/3", authorization="ch_9"),
+    ]
+    assert links_from_transactions(CHARGE, found) == (
+        _order_link("gid://shopify/Order/1"),
+        _order_link("gid://shopify/Order/2"),
+    )
+
+
+def test_storefront_transaction_references_skip_what_it_did_not_record() -> None:
+    both = _storefront("gid://shopify/Order/1", authorization="ch_1")
+    assert both.references == ("ch_1",)
+    same = _storefront(
+        "gid://shopify/Order/1", authorization="pi_1", payment_reference="pi_1"
+    )
+    assert same.references == ("pi_1",)
+
+
+def test_adding_links_a_payment_already_has_returns_the_same_payment() -> None:
+    linked = with_links(CHARGE, [_order_link("gid://shopify/Order/1")])
+    assert with_links(linked, [_order_link("gid://shopify/Order/1")]) is linked
+    assert with_links(CHARGE, list(CHARGE.links)) is CHARGE
+    assert linked.links[0] == CHARGE.links[0]
+
+
+@given(
+    st.permutations(
+        ["gid://shopify/Order/1", "gid://shopify/Order/2", "gid://shopify/Order/3"]
+    ),
+    st.integers(min_value=1, max_value=3),
+)
+def test_links_added_in_any_order_and_grouping_give_the_same_payment(
+    orders: list[str], split: int
+) -> None:
+    one_by_one = CHARGE
+    for order in orders:
+        one_by_one = with_links(one_by_one, [_order_link(order)])
+    in_two = with_links(
+        with_links(CHARGE, [_order_link(o) for o in orders[:split]]),
+        [_order_link(o) for o in orders[split:]],
+    )
+    everything = with_links(CHARGE, [_order_link(o) for o in sorted(orders)])
+    assert one_by_one == in_two == everything
+    assert one_by_one.links[0].via == LinkSource.METADATA
+
+
+def test_earlier_payout_returned_to_the_balance_is_carried_by_the_next_payout() -> None:
+    returned = line(
+        "txn_back", "payout_failure", "50.00", category="payout_reversal", source="po_0"
+    )
+    charge = line("txn_c", "charge", "20.00", "0.88")
+    own = line("txn_po", "payout", "-69.12", category="payout", source="po_1")
+    carried = payout("69.12", charge, returned, own)
+
+    assert carried.lines == (charge, returned)
+    assert payout_problems(carried) == []

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from o2c.orders import Order
+from o2c.payments import StorefrontTransaction
 from sync import leases
-from sync.inbox import order_key, store_delivery
+from sync.http.deliveries import delivery_from_webhook
+from sync.inbox import Delivery, order_key, store_delivery
 from sync.intake import IntakePolicy, order_parser, process_key, retry_delay
 from sync.orders_repo import get_order, list_orders
+from sync.payment_links import transactions_naming
 from sync.store.models import InboxStatus, OrderEvent, OrderState
 from tests.sync.helpers import (
     SHOP,
@@ -346,3 +350,116 @@ def test_failing_order_hook_rolls_the_whole_step_back(
     [row] = inbox_rows(engine)
     assert row.status == InboxStatus.PENDING
     assert "ERP lookup timed out" in row.last_error
+
+
+# -- storefront transactions ------------------------------------------------------
+
+
+def _transaction_delivery(webhook_id: str = "wh-t1", **changes: object) -> Delivery:
+    """An `order_transactions/create` webhook, filed the way the endpoint files it."""
+    body = {
+        "id": 7001,
+        "admin_graphql_api_id": "gid://shopify/OrderTransaction/7001",
+        "order_id": 1001,
+        "kind": "sale",
+        "gateway": "stripe",
+        "status": "success",
+        "created_at": T0.isoformat(),
+        "authorization": "ch_1",
+        "payment_id": "pi_1",
+        "amount": "10.00",
+        "currency": "EUR",
+        **changes,
+    }
+    headers = {
+        "X-Shopify-Topic": "order_transactions/create",
+        "X-Shopify-Webhook-Id": webhook_id,
+    }
+    return delivery_from_webhook(SHOP, headers, json.dumps(body).encode())
+
+
+def _naming(engine: Engine, reference: str) -> list[StorefrontTransaction]:
+    with engine.connect() as conn:
+        return transactions_naming(conn, [reference])
+
+
+def test_transaction_webhook_is_filed_under_its_order_and_stored_once(
+    engine: Engine, source: FakeSource
+) -> None:
+    delivery = _transaction_delivery()
+    assert (delivery.key, delivery.status) == (KEY, InboxStatus.PENDING)
+    for _ in range(3):
+        store_delivery(engine, delivery)
+        outcome = _run(engine, source)
+
+    assert outcome.done == 0  # the first run did the work
+    [row] = inbox_rows(engine)
+    assert row.status == InboxStatus.DONE
+    [found] = _naming(engine, "pi_1")
+    assert (found.source, found.order_external_id) == (SHOP, GID)
+    assert found.transaction.authorization == "ch_1"
+    assert audit_counts(engine) == {}  # no order version was applied
+    assert list_orders(engine) == []
+
+
+def test_transaction_and_its_order_in_any_order_are_both_stored(
+    engine: Engine, source: FakeSource
+) -> None:
+    store_delivery(engine, _transaction_delivery())
+    store_delivery(engine, webhook(1001))
+
+    outcome = _run(engine, source)
+
+    assert outcome.done == 2
+    assert _stored(engine).external_id == GID
+    assert [t.order_external_id for t in _naming(engine, "ch_1")] == [GID]
+
+
+def test_malformed_transaction_webhook_is_parked_with_the_reason_and_its_body(
+    engine: Engine, source: FakeSource
+) -> None:
+    delivery = _transaction_delivery(kind="teleport")
+    store_delivery(engine, delivery)
+
+    outcome = _run(engine, source)
+
+    assert outcome.parked == 1
+    [row] = inbox_rows(engine)
+    assert row.status == InboxStatus.PARKED
+    assert row.last_error == "unknown transaction kind 'teleport' (at kind)"
+    assert row.body == delivery.body
+    assert _naming(engine, "ch_1") == []
+
+
+def test_transaction_webhook_naming_no_order_is_parked_on_receipt() -> None:
+    delivery = _transaction_delivery(order_id=None)
+    assert delivery.status == InboxStatus.PARKED
+    assert delivery.error is not None and "order_id" in delivery.error
+
+
+def test_new_order_version_indexes_the_transactions_it_carries(
+    engine: Engine, source: FakeSource
+) -> None:
+    pair = (
+        Path(__file__).parents[1] / "fixtures/shopify/pair__order_b2b_eur_usd.rest.json"
+    )
+    body = pair.read_bytes()
+    gid = json.loads(body)["admin_graphql_api_id"]
+    store_delivery(
+        engine,
+        Delivery(
+            source="shopify",
+            account=SHOP,
+            topic="orders/updated",
+            event_id="wh-pair",
+            key=order_key(SHOP, gid),
+            body=body,
+        ),
+    )
+
+    _run(engine, source, order_key(SHOP, gid))
+
+    # The refund's transaction names the charge it gave money back on.
+    [found] = _naming(engine, "ch_refund_1")
+    assert found.order_external_id == gid
+    assert found.transaction.external_id == "gid://shopify/OrderTransaction/70002"
