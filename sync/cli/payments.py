@@ -1,7 +1,10 @@
-"""CLI: `payments list` and `payouts show ID`, read from the Stripe intake's tables.
+"""CLI: `payments list`, `payments show ID` and `payouts show ID`, read from the
+Stripe intake's tables.
 
-Both read the store named by the configuration (`--config`, `$O2C_HUB_CONFIG` or
-`./hub.toml`) and print a table, or JSON with `--json` (amounts as decimal strings).
+Each reads the store named by the configuration (`--config`, `$O2C_HUB_CONFIG` or
+`./hub.toml`) and prints a table, or JSON with `--json` (amounts as decimal strings).
+A payment's links say which order or invoice it is for and where that was read
+(`via`: metadata, description, or a storefront transaction naming the payment).
 """
 
 from __future__ import annotations
@@ -60,6 +63,29 @@ def list_payments(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
     return [_payment_view(row) for row in rows]
 
 
+def find_payment(engine: Engine, payment_id: str) -> dict[str, Any] | None:
+    """One payment by its charge or intent id, or None when it is not stored."""
+    from sqlalchemy import or_, select
+    from sqlalchemy.orm import Session
+
+    from sync.store.models_stripe import StripeKind, StripeObjectRecord
+
+    query = (
+        select(StripeObjectRecord)
+        .where(
+            StripeObjectRecord.kind == StripeKind.PAYMENT,
+            or_(
+                StripeObjectRecord.external_id == payment_id,
+                StripeObjectRecord.payment_intent_id == payment_id,
+            ),
+        )
+        .order_by(StripeObjectRecord.id)
+    )
+    with Session(engine) as session:
+        row = session.execute(query).scalars().first()
+    return None if row is None else _payment_view(row)
+
+
 def find_payout(engine: Engine, payout_id: str) -> dict[str, Any] | None:
     """One payout with its lines and fee totals, or None when it is not stored."""
     from sqlalchemy import select
@@ -89,7 +115,9 @@ def list_command(
         return
     table = Table("created", "payment", "amount", "refunded", "status", "links")
     for p in payments:
-        links = ", ".join(f"{link['kind']} {link['value']}" for link in p["links"])
+        links = ", ".join(
+            f"{link['kind']} {link['value']} ({link['via']})" for link in p["links"]
+        )
         table.add_row(
             p["created"],
             p["id"],
@@ -99,6 +127,34 @@ def list_command(
             links,
         )
     Console().print(table)
+
+
+@payments_app.command("show")
+def show_payment_command(
+    payment_id: str = typer.Argument(
+        ..., help="The charge (ch_...) or intent (pi_...)."
+    ),
+    config: Path | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Show one payment and what it is linked to, with where each link was read."""
+    payment = find_payment(_engine(config), payment_id)
+    if payment is None:
+        typer.echo(f"no payment {payment_id} is stored", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(payment, indent=2))
+        return
+    console = Console()
+    console.print(
+        f"{payment['id']}  {payment['amount']} {payment['currency']}  "
+        f"{payment['status']}  refunded {payment['amount_refunded']}  "
+        f"intent {payment['payment_intent'] or '-'}  created {payment['created']}"
+    )
+    table = Table("link", "value", "via")
+    for link in payment["links"]:
+        table.add_row(link["kind"], link["value"], link["via"])
+    console.print(table if payment["links"] else "no links to an order or invoice")
 
 
 @payouts_app.command("show")

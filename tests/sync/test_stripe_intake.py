@@ -22,8 +22,11 @@ from connectors.sandbox.stripe.generator import Mix, generate_payouts
 from connectors.sandbox.stripe.server import API_KEY, SandboxStripe
 from connectors.sandbox.stripe.webhooks import WebhookSender
 from connectors.stripe.client import StripeConnector
-from o2c.ledger import ProcessorAccounts, dispute_entries, payout_entries
+from o2c.ledger import JournalEntry, ProcessorAccounts, dispute_entries, payout_entries
+from o2c.money import Money
+from sync import intake
 from sync.cli.payments import payments_app, payouts_app
+from sync.http.deliveries import delivery_from_webhook
 from sync.http.server import ServerThread
 from sync.http.stripe import stripe_router
 from sync.http.webhooks import Intake
@@ -40,6 +43,7 @@ from sync.stripe_intake import (
     process_pending,
     read_cursor,
 )
+from tests.sync.helpers import FakeSource
 
 SECRET = "whsec_test_hub"
 NOW = int(time.time())
@@ -383,3 +387,208 @@ def test_cli_lists_payments_and_shows_a_payout_as_json(
     assert payout["amount"] == f"{activity.payouts[0]['amount'] / 100:.2f}"
     assert len(payout["lines"]) == len(sandbox.store.payout_lines[payout_id])
     assert missing.exit_code == 1
+
+
+# -- links to storefront orders -------------------------------------------------
+
+
+ORDER_GID = "gid://shopify/Order/1001"
+
+
+def storefront_transaction(engine: Engine, **references: str) -> None:
+    """An `order_transactions/create` webhook naming a Stripe id, through intake."""
+    body = {
+        "id": 7001,
+        "order_id": 1001,
+        "kind": "sale",
+        "gateway": "stripe",
+        "status": "success",
+        "amount": "25.00",
+        "currency": "EUR",
+        **references,
+    }
+    headers = {
+        "X-Shopify-Topic": "order_transactions/create",
+        "X-Shopify-Webhook-Id": "wh-t",
+    }
+    delivery = delivery_from_webhook("acme", headers, json.dumps(body).encode())
+    store_delivery(engine, delivery)
+    assert delivery.key is not None
+    outcome = intake.process_key(
+        engine,
+        delivery.key,
+        parse=intake.order_parser(FakeSource()),
+        owner="w",
+        policy=IntakePolicy(),
+    )
+    assert outcome.done == 1
+
+
+def stripe_payment(engine: Engine, jobs: StripeJobs, charge: dict[str, Any]) -> None:
+    body = json.dumps(event("charge.succeeded", charge, ident=charge["id"])).encode()
+    store_delivery(engine, delivery_for("default", body, {}))
+    result = process_key(jobs, object_key("default", StripeKind.PAYMENT, charge["id"]))
+    assert result.done == 1
+
+
+def stored_links(engine: Engine, charge_id: str) -> list[dict[str, str]]:
+    with Session(engine) as session:
+        row = session.execute(
+            select(StripeObjectRecord).where(
+                StripeObjectRecord.external_id == charge_id
+            )
+        ).scalar_one()
+    return [dict(link) for link in json.loads(row.data)["links"]]
+
+
+@pytest.mark.parametrize("first", ["payment", "transaction"])
+@pytest.mark.parametrize("recorded", ["authorization", "payment_id"])
+def test_payment_is_linked_to_the_order_whose_transaction_names_it(
+    engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe, first: str, recorded: str
+) -> None:
+    charge = sandbox.account.charge(
+        2500, "eur", created=START, metadata={"order_number": "#1001"}
+    )
+    # Shopify records the charge as the authorization, or the intent as payment id.
+    named = charge["id"] if recorded == "authorization" else charge["payment_intent"]
+    steps = [
+        lambda: stripe_payment(engine, jobs, charge),
+        lambda: storefront_transaction(engine, **{recorded: named}),
+    ]
+    for step in steps if first == "payment" else steps[::-1]:
+        step()
+
+    assert stored_links(engine, charge["id"]) == [
+        {"kind": "order", "value": "#1001", "via": "metadata"},
+        {"kind": "order", "value": ORDER_GID, "via": "storefront_transaction"},
+    ]
+
+
+def test_cli_shows_each_link_with_where_it_came_from(
+    engine: Engine,
+    jobs: StripeJobs,
+    sandbox: SandboxStripe,
+    store_url: str,
+    tmp_path: Path,
+) -> None:
+    charge = sandbox.account.charge(
+        2500, "eur", created=START, description="Order #1001"
+    )
+    storefront_transaction(engine, authorization=charge["id"])
+    stripe_payment(engine, jobs, charge)
+    config = tmp_path / "hub.toml"
+    config.write_text(f'environment = "development"\n[store]\nurl = "{store_url}"\n')
+    runner = CliRunner(env={"COLUMNS": "200"})  # wide enough for whole cells
+
+    listed = runner.invoke(payments_app, ["list", "--config", str(config)])
+    shown = runner.invoke(
+        payments_app, ["show", charge["id"], "--json", "--config", str(config)]
+    )
+    table = runner.invoke(payments_app, ["show", charge["id"], "--config", str(config)])
+    missing = runner.invoke(payments_app, ["show", "ch_nope", "--config", str(config)])
+
+    assert listed.exit_code == 0, listed.output
+    assert "storefront_transaction" in listed.output
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["links"] == [
+        {"kind": "order", "value": "#1001", "via": "description"},
+        {"kind": "order", "value": ORDER_GID, "via": "storefront_transaction"},
+    ]
+    assert table.exit_code == 0, table.output
+    assert ORDER_GID in table.output and "storefront_transaction" in table.output
+    assert missing.exit_code == 1
+
+
+# -- a payout the bank sends back -----------------------------------------------
+
+
+def journal_keys(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(select(Command.idempotency_key)).scalars())
+
+
+def test_payout_failed_after_its_transfer_was_queued_queues_one_reversal(
+    engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe
+) -> None:
+    activity = generate_payouts(
+        sandbox.account, start=START, payouts=1, charges_per_payout=4
+    )
+    payout = activity.payouts[0]
+    catch_up(engine, jobs.connector)
+    process_pending(jobs)
+    posted = journal_keys(engine)
+    assert f"o2c_hub.payout.stripe.{payout['id']}" in posted
+
+    sandbox.account.fail_payout(payout["id"], created=NOW)
+    catch_up(engine, jobs.connector)
+    results = process_pending(jobs)
+    again = catch_up(engine, jobs.connector)
+    process_pending(jobs)
+
+    reversal_key = f"o2c_hub.payout_failed.stripe.{payout['id']}"
+    assert journal_keys(engine) - posted == {reversal_key}
+    assert sum(r.entries for r in results) == 1
+    assert again.stored == 0
+    with engine.connect() as conn:
+        payload = conn.execute(
+            select(Command.payload).where(Command.idempotency_key == reversal_key)
+        ).scalar_one()
+    entry = JournalEntry.model_validate_json(payload)
+    amount = Money.from_minor(payout["amount"], payout["currency"].upper())
+    assert entry.balance_of(ACCOUNTS.clearing) == amount
+    assert entry.balance_of(ACCOUNTS.bank) == -amount
+    assert entry.date == datetime.fromtimestamp(NOW, UTC).date()
+
+
+def test_payout_failed_before_it_was_posted_posts_its_lines_only(
+    engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe
+) -> None:
+    activity = generate_payouts(
+        sandbox.account, start=START, payouts=1, charges_per_payout=4
+    )
+    payout_id = activity.payouts[0]["id"]
+    sandbox.account.fail_payout(payout_id, created=NOW)
+
+    catch_up(engine, jobs.connector)
+    process_pending(jobs)
+
+    keys = journal_keys(engine)
+    assert f"o2c_hub.payout_fees.stripe.{payout_id}" in keys  # Stripe kept them
+    assert f"o2c_hub.payout.stripe.{payout_id}" not in keys
+    assert f"o2c_hub.payout_failed.stripe.{payout_id}" not in keys
+    with Session(engine) as session:
+        stored = session.execute(
+            select(StripeObjectRecord).where(
+                StripeObjectRecord.external_id == payout_id
+            )
+        ).scalar_one()
+    assert stored.status == "failed"
+
+
+def test_next_payout_carrying_the_returned_money_adds_up_and_is_posted(
+    engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe
+) -> None:
+    activity = generate_payouts(
+        sandbox.account, start=START, payouts=1, charges_per_payout=3
+    )
+    failed = sandbox.account.fail_payout(
+        activity.payouts[0]["id"], created=START + 86400
+    )
+    generate_payouts(
+        sandbox.account,
+        start=START + 86400,
+        payouts=1,
+        charges_per_payout=2,
+        mix=Mix(refund_rate=0, dispute_rate=0, radar_fees=0),
+        activity=activity,
+    )
+    second = activity.payouts[1]
+    assert second["amount"] > failed["amount"]
+
+    catch_up(engine, jobs.connector)
+    results = process_pending(jobs)
+
+    assert sum(r.parked for r in results) == 0
+    keys = journal_keys(engine)
+    assert f"o2c_hub.payout.stripe.{second['id']}" in keys
+    assert f"o2c_hub.payout_failed.stripe.{failed['id']}" not in keys
