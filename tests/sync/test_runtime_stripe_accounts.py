@@ -1,9 +1,11 @@
-"""The hub posts Stripe payouts' clearing entries with the mapping's ledger accounts."""
+"""The hub posts Stripe payouts' clearing entries with the mapping's ledger accounts,
+and reverses the transfer of a payout the bank sends back."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,10 @@ from config.settings import settings_from_dict
 from connectors.sandbox.odoo import SandboxOdoo
 from connectors.sandbox.stripe.generator import generate_payouts
 from connectors.sandbox.stripe.server import API_KEY, SandboxStripe
+from connectors.sandbox.stripe.webhooks import WebhookSender
 from o2c.errors import ConfigurationError
+from sync.http.app import app_for_hub
+from sync.http.server import ServerThread
 from sync.runtime import Hub
 from sync.store.models import Command, CommandStatus
 from tests.sync.helpers import FakeSource
@@ -164,3 +169,82 @@ def test_stripe_account_codes_unknown_to_odoo_are_all_named(
         hub.close()
     assert "999001" in str(caught.value)
     assert "999002" in str(caught.value)
+
+
+def _run_queued_keys(hub: Hub) -> None:
+    """Process every key waiting in the queue, then empty the queue."""
+    tasks = [task for task in hub.huey.pending() if "process_key" in task.name]
+    for key in sorted({task.args[0] for task in tasks}):
+        hub.process_key(key)
+    hub.huey.flush()
+
+
+def _balance_on(odoo: SandboxOdoo, code: str, moves: list[dict[str, Any]]) -> Decimal:
+    ids = {move["id"] for move in moves}
+    return sum(
+        (
+            Decimal(str(line["debit"])) - Decimal(str(line["credit"]))
+            for line in odoo.records("account.move.line")
+            if line["move_id"] in ids
+            and odoo.record("account.account", line["account_id"])["code"] == code
+        ),
+        Decimal(0),
+    )
+
+
+def test_payout_the_bank_returns_is_reversed_in_odoo_and_nets_to_zero(
+    tmp_path: Path, sqlite_url: str, odoo: SandboxOdoo, stripe: SandboxStripe
+) -> None:
+    (tmp_path / "mapping.toml").write_text(MAPPING + STRIPE_ACCOUNTS)
+    start = int(time.time()) - 3 * 86400
+    activity = generate_payouts(
+        stripe.account, start=start, payouts=1, charges_per_payout=5, currency="usd"
+    )
+    payout_id = activity.payouts[0]["id"]
+    transfer, reversal = (
+        f"o2c_hub.payout.stripe.{payout_id}",
+        f"o2c_hub.payout_failed.stripe.{payout_id}",
+    )
+    hub = make_hub(tmp_path, sqlite_url, odoo, stripe)
+    try:
+        # The payout is paid and posted.
+        hub.stripe_catch_up()
+        _run_queued_keys(hub)
+        first = hub.execute()
+
+        # The bank sends it back; Stripe says so with a signed webhook.
+        failed = stripe.account.fail_payout(payout_id, created=int(time.time()))
+        event = next(
+            e
+            for e in stripe.store.objects["events"].values()
+            if e["type"] == "payout.failed"
+        )
+        with ServerThread(app_for_hub(hub)) as server:
+            sender = WebhookSender(f"{server.url}/webhooks/stripe", "whsec_runtime")
+            answer = sender.deliver(event)
+        _run_queued_keys(hub)
+        second = hub.execute()
+        with hub.engine.connect() as conn:
+            statuses = dict(
+                conn.execute(
+                    select(Command.idempotency_key, Command.status).where(
+                        Command.idempotency_key.in_([transfer, reversal])
+                    )
+                ).all()
+            )
+    finally:
+        hub.close()
+
+    assert first.dead == 0 and second.dead == 0, (first.errors, second.errors)
+    assert answer.status_code == 200, answer.text
+    assert statuses == {transfer: CommandStatus.DONE, reversal: CommandStatus.DONE}
+    moves = {move.get("ref"): move for move in odoo.records("account.move")}
+    pair = [moves[transfer], moves[reversal]]
+    assert all(move["state"] == "posted" for move in pair)
+    amount = Decimal(failed["amount"]) / 100
+    assert _balance_on(odoo, "101401", [moves[transfer]]) == amount
+    assert _balance_on(odoo, "101401", pair) == 0
+    assert _balance_on(odoo, "101402", pair) == 0
+    # Stripe kept its fees: their entry stays posted.
+    fees = moves[f"o2c_hub.payout_fees.stripe.{payout_id}"]
+    assert fees["state"] == "posted"
