@@ -77,7 +77,7 @@ def init_command(
     }
     given = [name for name, port in ports.items() if port is not None]
     if given and not sandbox:
-        raise fail(f"error: {', '.join(given)} only go with --sandbox", EXIT_CONFIG)
+        raise fail(f"error: {', '.join(given)} needs --sandbox", EXIT_CONFIG)
     endpoints = SandboxEndpoints.on_ports(
         shopify=shopify_port or SANDBOX_SHOPIFY_PORT,
         odoo=odoo_port or SANDBOX_ODOO_PORT,

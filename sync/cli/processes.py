@@ -35,8 +35,14 @@ class Stoppable(Protocol):
     def stop(self) -> None: ...
 
 
-def wait_for_stop_signal() -> str:
-    """Block until SIGINT or SIGTERM arrives; return the signal's name."""
+@contextmanager
+def stop_signals() -> Iterator[Callable[[], str]]:
+    """Catch SIGINT and SIGTERM from here on; yield the wait for one.
+
+    The wait blocks until one arrives and returns its name. Catching starts
+    before a command says it is ready, so a signal sent on that word is not
+    lost to the default handler; the previous handlers are back on exit.
+    """
     received: list[str] = []
     arrived = threading.Event()
 
@@ -44,17 +50,20 @@ def wait_for_stop_signal() -> str:
         received.append(signal.Signals(signum).name)
         arrived.set()
 
+    def wait() -> str:
+        # A short timeout keeps the main thread where Python can run the handler.
+        while not arrived.wait(timeout=0.5):
+            pass
+        return received[0]
+
     previous = {
         sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        # A short timeout keeps the main thread where Python can run the handler.
-        while not arrived.wait(timeout=0.5):
-            pass
+        yield wait
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return received[0]
 
 
 def _start_hub(settings: Settings) -> Hub:
@@ -72,13 +81,14 @@ def _serve_until_signal(
 ) -> None:
     from sync.http import ServerThread, app_for_hub
 
-    server = ServerThread(
-        app_for_hub(hub),
-        host=host or hub.settings.server.host,
-        port=hub.settings.server.port if port is None else port,
-    ).start()
-    stdout.print(f"o2c-hub listening on {server.url} (stop with Ctrl-C)")
-    name = wait_for_stop_signal()
+    with stop_signals() as wait:
+        server = ServerThread(
+            app_for_hub(hub),
+            host=host or hub.settings.server.host,
+            port=hub.settings.server.port if port is None else port,
+        ).start()
+        stdout.print(f"o2c-hub listening on {server.url} (stop with Ctrl-C)")
+        name = wait()
     logger.info("received %s: stopping", name)
     # No new deliveries first, then what enqueues, then what works the queue.
     server.stop()

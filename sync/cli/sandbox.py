@@ -103,12 +103,13 @@ def sandbox_command(
 ) -> None:
     """Run the sandbox Shopify, Odoo and Stripe until Ctrl-C (for `init --sandbox`)."""
     from sync.cli import simulators
-    from sync.cli.processes import wait_for_stop_signal
+    from sync.cli.processes import stop_signals
 
     config = (state(ctx).config or folder / "hub.toml").expanduser().resolve()
     hub = HubFile.read(config)
     ports = simulators.Ports(shopify=shopify_port, odoo=odoo_port, stripe=stripe_port)
     with ExitStack() as stack:
+        wait_for_stop = stack.enter_context(stop_signals())
         try:
             running = simulators.start_simulators(
                 stack, host=host, ports=ports, odoo_version=odoo_version, seed=seed
@@ -137,7 +138,7 @@ def sandbox_command(
         _print_report(report, as_json=as_json)
         if feed is not None:
             stack.callback(feed.start().stop)
-        wait_for_stop_signal()
+        wait_for_stop()
     if not as_json:
         stdout.print("sandbox stopped")
 
