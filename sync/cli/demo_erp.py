@@ -31,7 +31,8 @@ CALL_TIMEOUT_SECONDS = 30.0
 # The seeded records the mapping names: shipping and gift card products, the
 # journals of storefront payments and of journal entries, and the accounts.
 MAPPING_HEAD = """\
-# Written by `o2c-hub demo` for the sandbox Odoo; see config/mapping.example.toml.
+# Written by `o2c-hub demo` or `o2c-hub sandbox` for the sandbox Odoo;
+# see config/mapping.example.toml.
 [defaults]
 unknown_sku = "park"
 sku_is_code = true

@@ -207,8 +207,8 @@ class WebhookFeed:
     hub_url: str
     orders: list[SandboxOrder]
     on_done: Callable[[SendStats], None] = lambda stats: None
-    _stopping: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _stopping: threading.Event = field(default_factory=threading.Event, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
 
     def start(self) -> WebhookFeed:
         """Start delivering in a background thread; return self."""
