@@ -153,6 +153,16 @@ class Money:
         return cls(amount=Decimal(0), currency=currency)
 
     @classmethod
+    def checked(cls, amount: Decimal, currency: str) -> Money:
+        """Build from a finite Decimal and an upper-case three-letter code that the
+        caller has already checked (a parser's hot path): nothing is checked again.
+        """
+        money = object.__new__(cls)
+        _set_amount(money, amount)
+        _set_currency(money, currency)
+        return money
+
+    @classmethod
     def from_minor(cls, units: int, currency: str) -> Money:
         """Build from integer minor units (Stripe's 1234 -> 12.34 EUR)."""
         return cls(
@@ -237,6 +247,11 @@ class Money:
         return {"amount": str(self.amount), "currency": self.currency}
 
 
+# The slots' own setters: what `__init__` does, without its checks.
+_set_amount = vars(Money)["amount"].__set__
+_set_currency = vars(Money)["currency"].__set__
+
+
 def _money(amount: Decimal, currency: str) -> Money:
     return Money(amount=amount, currency=currency)
 
@@ -317,6 +332,14 @@ class MoneyBag:
         return cls(shop=money, presentment=money)
 
     @classmethod
+    def checked(cls, shop: Money, presentment: Money) -> MoneyBag:
+        """Build from two Money amounts the caller has made (a parser's hot path)."""
+        bag = object.__new__(cls)
+        _set_shop(bag, shop)
+        _set_presentment(bag, presentment)
+        return bag
+
+    @classmethod
     def zero(cls, shop_currency: str, presentment_currency: str) -> MoneyBag:
         return cls(
             shop=Money.zero(shop_currency), presentment=Money.zero(presentment_currency)
@@ -338,6 +361,10 @@ class MoneyBag:
         if which == "presentment":
             return self.presentment
         raise ValueError(f"money side must be 'shop' or 'presentment', not {which!r}")
+
+
+_set_shop = vars(MoneyBag)["shop"].__set__
+_set_presentment = vars(MoneyBag)["presentment"].__set__
 
 
 def _bag(shop: Money, presentment: Money) -> MoneyBag:

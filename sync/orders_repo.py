@@ -39,6 +39,12 @@ _REPLACED_ON_UPDATE = (
 
 def order_row(order: Order, *, now: datetime) -> dict[str, Any]:
     """Return the `orders` row values of a new order version (state `received`)."""
+    return stamped(order_values(order), now=now)
+
+
+def order_values(order: Order) -> dict[str, Any]:
+    """Return the `orders` row values of a new order version but its timestamps:
+    what a backfill's worker process computes, for the storing process to stamp."""
     data = order.model_dump_json()
     total = order.total.shop
     return {
@@ -52,9 +58,12 @@ def order_row(order: Order, *, now: datetime) -> dict[str, Any]:
         "currency": total.currency,
         "data": data,
         "content_hash": hashlib.sha256(data.encode()).hexdigest(),
-        "created_at": now,
-        "updated_at": now,
     }
+
+
+def stamped(values: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    """Return `order_values` completed with the row's creation and update time."""
+    return {**values, "created_at": now, "updated_at": now}
 
 
 def _upsert_statement(conn: Connection) -> Any:
@@ -92,8 +101,13 @@ def upsert_orders(conn: Connection, orders: Sequence[Order], *, now: datetime) -
 
     Older versions are skipped by the database, as in `upsert_order`.
     """
-    if orders:
-        rows = [order_row(order, now=now) for order in orders]
+    upsert_rows(conn, [order_row(order, now=now) for order in orders])
+
+
+def upsert_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Store many `order_row` values in one statement batch on an open transaction,
+    as `upsert_orders` does."""
+    if rows:
         conn.execute(_upsert_statement(conn), rows)
 
 

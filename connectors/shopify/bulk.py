@@ -4,6 +4,8 @@ Shopify writes each connection node of a bulk result on its own line with a
 `__parentId`; the query runs with `groupObjects: true` so children follow their
 parent. `join_bulk_lines` re-nests them as `{"nodes": [...], "pageInfo": ...}`,
 holding one order at a time, so memory does not grow with the shop's history.
+`chunk_bulk_lines` cuts the undecoded lines into runs of whole orders, which a
+backfill joins and parses in worker processes.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from connectors.shopify.client import SYSTEM, ShopifyClient
 from connectors.shopify.orders import fetch_order_details
@@ -41,17 +46,20 @@ ORDER_CONNECTIONS = ("lineItems", "shippingLines", "discountApplications")
 DETAIL_FIELDS = ("paymentTerms", "refunds", "fulfillments")
 
 
-def join_bulk_lines(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
+def join_bulk_lines(
+    lines: Iterable[bytes | str], *, first_line: int = 1
+) -> Iterator[dict[str, Any]]:
     """Yield each root object of a grouped bulk JSONL result with its children
     re-nested into `{"nodes": [...], "pageInfo": {...}}` connections.
 
     One root and its children are held at a time: a root is yielded as soon as
-    the next root's line arrives. Raises PayloadError naming the line for text
-    that is not JSON, a child whose parent is not the current root (an ungrouped
-    result), or a child of an unknown type.
+    the next root's line arrives. Raises PayloadError naming the line (counted
+    from `first_line`, for a chunk of a longer result) for text that is not JSON,
+    a child whose parent is not the current root (an ungrouped result), or a
+    child of an unknown type.
     """
     current: dict[str, Any] | None = None
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=first_line):
         if not raw.strip():
             continue
         item = _decode_line(raw, number)
@@ -69,6 +77,68 @@ def join_bulk_lines(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
         _connection_for(current, item, number)["nodes"].append(item)
     if current is not None:
         yield current
+
+
+@dataclass(frozen=True, slots=True)
+class BulkChunk:
+    """A run of consecutive lines of a grouped bulk result holding whole orders."""
+
+    first_line: int  # the number of its first line in the whole result, from 1
+    lines: list[bytes | str]  # undecoded, as read
+
+
+def chunk_bulk_lines(
+    lines: Iterable[bytes | str], *, orders: int
+) -> Iterator[BulkChunk]:
+    """Yield the lines of a grouped bulk result in chunks of about `orders` orders,
+    undecoded, each of which `join_bulk_lines` can join on its own.
+
+    A chunk is cut only before a line that is surely an order's own line (one
+    without `__parentId`), so an order's children stay with it. Orders are counted
+    from the text alone, so a chunk may hold a few more; a chunk also closes after
+    `orders * LINES_PER_ORDER` lines, whatever it counted. Lines are not checked
+    here: the join reports what is wrong with them, with their numbers.
+    """
+    chunk: list[bytes | str] = []
+    first, counted = 1, 0
+    most_lines = orders * LINES_PER_ORDER
+    for number, raw in enumerate(lines, start=1):
+        full = counted >= orders or len(chunk) >= most_lines
+        if full and _starts_order(raw):
+            yield BulkChunk(first, chunk)
+            chunk, first, counted = [], number, 0
+        if not _mentions(raw, b"__parentId"):
+            counted += 1
+        chunk.append(raw)
+    if chunk:
+        yield BulkChunk(first, chunk)
+
+
+# A chunk of orders with many line items closes early rather than growing unbounded.
+LINES_PER_ORDER = 40
+
+
+def _starts_order(raw: bytes | str) -> bool:
+    """True only when the line is surely a root object, never for a child line.
+
+    A child's `__parentId` key is spelled out, or (never seen, but legal JSON) has
+    escaped letters; a line with neither is not a child. Other lines are decoded.
+    """
+    if not raw.strip():
+        return False
+    if not _mentions(raw, b"__parentId") and not _mentions(raw, b"\\u"):
+        return True
+    try:
+        item = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return False  # not JSON: the join reports it where it is
+    return isinstance(item, dict) and "__parentId" not in item
+
+
+def _mentions(raw: bytes | str, needle: bytes) -> bool:
+    if isinstance(raw, bytes):
+        return needle in raw
+    return needle.decode() in raw
 
 
 def bulk_lines_of(node: dict[str, Any]) -> Iterator[str]:
@@ -132,9 +202,31 @@ def bulk_orders(
     `on_progress` is called after each poll with the number of orders Shopify has
     read so far. Payment terms, refunds and fulfillments cannot be selected in a
     bulk query; an order that has any is completed with one ORDER_DETAILS query.
-    Raises RejectedError when Shopify refuses the operation (one already running),
-    RetryableError when it fails on Shopify's side, PermanentError when it is
-    cancelled or expires, AccessError when access is denied.
+    Raises what `bulk_result_lines` raises.
+    """
+    lines = bulk_result_lines(
+        client, since=since, poll_interval=poll_interval, on_progress=on_progress
+    )
+    for order in join_bulk_lines(lines):
+        yield complete_order(client, order)
+
+
+def bulk_result_lines(
+    client: ShopifyClient,
+    *,
+    since: datetime | None = None,
+    poll_interval: float = 2.0,
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
+    """Run a bulk query of orders (updated since `since`, or all) and yield the
+    lines of its JSONL result as downloaded, undecoded.
+
+    `on_progress` is called after each poll with the number of orders Shopify has
+    read so far. Join the lines with `join_bulk_lines` and complete each order with
+    `complete_order`. Raises RejectedError when Shopify refuses the operation (one
+    already running), RetryableError when it fails on Shopify's side or the
+    download breaks off, PermanentError when it is cancelled or expires,
+    AccessError when access is denied.
     """
     operation_id = _start(client, since)
     operation = _wait(client, operation_id, poll_interval, on_progress)
@@ -143,10 +235,16 @@ def bulk_orders(
         logger.info("shopify bulk operation %s finished with no orders", operation_id)
         return
     count = 0
-    for order in join_bulk_lines(client.get_stream(str(url))):
-        yield _complete(client, order)
+    for line in client.get_stream(str(url)):
+        yield line
         count += 1
-    logger.info("shopify bulk operation %s: %d orders streamed", operation_id, count)
+    logger.info("shopify bulk operation %s: %d lines streamed", operation_id, count)
+
+
+def needs_details(order: dict[str, Any]) -> bool:
+    """True when a bulk order has payment terms, refunds or fulfillments, which the
+    bulk query reads only as ids: `complete_order` must read them in full."""
+    return any(order.get(key) for key in DETAIL_FIELDS)
 
 
 def _start(client: ShopifyClient, since: datetime | None) -> str:
@@ -229,9 +327,12 @@ def _count(value: Any) -> int:
         return 0
 
 
-def _complete(client: ShopifyClient, order: dict[str, Any]) -> dict[str, Any]:
-    """Replace the id-only detail fields with the full ones when the order has any."""
-    if not any(order.get(key) for key in DETAIL_FIELDS):
+def complete_order(client: ShopifyClient, order: dict[str, Any]) -> dict[str, Any]:
+    """Return a joined bulk order with its id-only payment terms, refunds and
+    fulfillments replaced by the full ones (one ORDER_DETAILS query), when it has
+    any; an order deleted meanwhile is returned as read. Raises what the client's
+    queries raise."""
+    if not needs_details(order):
         return order
     details = fetch_order_details(client, str(order.get("id")))
     if details is None:  # deleted since the bulk read: keep what was read

@@ -97,12 +97,13 @@ def to_money(amount: object, currency: object, where: str | Obj) -> Money:
     value = _amount(amount)
     if isinstance(value, str):
         raise PayloadError(value, where=_at(where, "amount"))
-    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+    code = currency.upper() if isinstance(currency, str) else ""
+    # Checked after upper-casing, which may change the length ("ß" -> "SS").
+    if len(code) != 3 or not code.isalpha():
         message = f"not a currency code: {currency!s:.40}"
         raise PayloadError(message, where=_at(where, None))
-    code = currency.upper()
     exact = value.quantize(_quantum(code))
-    return Money(amount=exact if exact == value else value, currency=code)
+    return Money.checked(exact if exact == value else value, code)
 
 
 def _at(where: str | Obj, key: str | None) -> str:
@@ -154,7 +155,7 @@ def _plain_bag(
     shown_money = _money_of(shown_amount, currencies[1])
     if shop_money is None or shown_money is None:
         return None
-    bag = MoneyBag(shop=shop_money, presentment=shown_money)
+    bag = MoneyBag.checked(shop_money, shown_money)
     _remember(_BAGS_SEEN, seen, bag)
     return bag
 
@@ -180,15 +181,14 @@ def _money_of(amount: str, code: str) -> Money | None:
         if isinstance(value, str):
             return None
         exact = value.quantize(_quantum(code))
-        money = Money(amount=exact if exact == value else value, currency=code)
+        money = Money.checked(exact if exact == value else value, code)
         _remember(_MONEY_SEEN, (amount, code), money)
     return money
 
 
 def _read_bag(bag: Obj, names: tuple[str, str, str]) -> MoneyBag:
-    return MoneyBag(
-        shop=bag.obj(names[0]).money(names[2]),
-        presentment=bag.obj(names[1]).money(names[2]),
+    return MoneyBag.checked(
+        bag.obj(names[0]).money(names[2]), bag.obj(names[1]).money(names[2])
     )
 
 

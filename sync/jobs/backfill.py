@@ -5,6 +5,11 @@ makes 100,000 orders a matter of a minute: re-running a backfill changes nothing
 (same versions), and a webhook racing it cannot be overwritten by an older version.
 A node that cannot be parsed is filed in the inbox as a parked record, raw and with
 its error, so that nothing is dropped silently.
+
+With the Shopify source, chunks of the bulk result are parsed in worker processes
+(`sync.jobs.backfill_workers`) while this process stores them, in the order read.
+Any other source is read node by node and parsed here, as is every source when
+the worker count is 0.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import gc
 import hashlib
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,8 +29,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from config.settings import ShopSettings
+from connectors.shopify.bulk import chunk_bulk_lines
 from o2c.errors import PayloadError
-from o2c.orders import Order
 from sync.inbox import (
     BULK_TOPIC,
     SHOPIFY,
@@ -34,7 +41,9 @@ from sync.inbox import (
     parse_timestamp,
 )
 from sync.intake import Clock, OrderSource
-from sync.orders_repo import upsert_orders
+from sync.jobs.backfill_workers import ChunkParser, ParsedChunk, worker_count
+from sync.jobs.shopify_source import ShopifyOrderSource
+from sync.orders_repo import order_values, stamped, upsert_rows
 from sync.store.models import InboxStatus
 
 logger = logging.getLogger(__name__)
@@ -60,61 +69,150 @@ def backfill_orders(
     clock: Clock,
     on_progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    parse_workers: int | None = None,
 ) -> BackfillResult:
     """Store every order of `shop` updated since `since`; return the counts.
 
     `on_progress` is called with the number of orders stored so far after each
-    batch. Raises the connector's error when the bulk operation fails; batches
-    stored before the failure stay stored (a rerun skips them by version).
+    batch. `parse_workers` is how many worker processes parse for the Shopify
+    source (None: `worker_count`'s default; 0: parse here). Raises the
+    connector's error when the bulk operation fails, PayloadError when its result
+    cannot be joined, ParseWorkerError when a worker process fails; what was
+    stored before stays stored (a rerun skips it by version).
     """
-    result = BackfillResult()
-    orders: list[Order] = []
-    parked: list[Delivery] = []
+    run = _Run(engine, shop, clock, on_progress)
+    shopify = _line_source(source)
+    workers = worker_count(parse_workers) if shopify is not None else 0
     logger.info("backfill of shop %s since %s started", shop.name, since)
     with _collecting_less():
-        for node in source.bulk(shop, since=since, on_progress=None):
-            try:
-                orders.append(source.parse_node(node, shop=shop.name))
-            except PayloadError as exc:
-                parked.append(_parked(shop.name, node, exc))
-            if len(orders) + len(parked) >= batch_size:
-                _flush(engine, orders, parked, result, now=clock())
-                orders, parked = [], []
-                if on_progress:
-                    on_progress(result.stored)
-        _flush(engine, orders, parked, result, now=clock())
-    if on_progress:
-        on_progress(result.stored)
+        if shopify is not None and workers:
+            _store_chunks(run, shopify, since=since, size=batch_size, workers=workers)
+        else:
+            _store_nodes(run, source, since=since, size=batch_size)
+    if on_progress and run.reported != run.result.stored:
+        on_progress(run.result.stored)
     logger.info(
         "backfill of shop %s done: %d orders stored, %d parked",
         shop.name,
-        result.stored,
-        result.parked,
+        run.result.stored,
+        run.result.parked,
     )
-    return result
+    return run.result
 
 
-def _flush(
-    engine: Engine,
-    orders: list[Order],
-    parked: list[Delivery],
-    result: BackfillResult,
-    *,
-    now: datetime,
+@dataclass
+class _Run:
+    """One backfill's store, clock and counts."""
+
+    engine: Engine
+    shop: ShopSettings
+    clock: Clock
+    on_progress: Callable[[int], None] | None
+    result: BackfillResult = field(default_factory=BackfillResult)
+    reported: int | None = None  # the count last given to `on_progress`
+
+    def store(self, rows: list[dict[str, Any]], parked: list[Delivery]) -> None:
+        """Store a batch of `order_values` and parked nodes in one transaction."""
+        if not rows and not parked:
+            return
+        now = self.clock()
+        with self.engine.begin() as conn:
+            upsert_rows(conn, [stamped(values, now=now) for values in rows])
+            insert_deliveries(conn, parked, now=now)
+        self.result.stored += len(rows)
+        self.result.parked += len(parked)
+        if self.on_progress:
+            self.on_progress(self.result.stored)
+            self.reported = self.result.stored
+
+
+def _line_source(source: OrderSource) -> ShopifyOrderSource | None:
+    """The source when its bulk result can be parsed in worker processes: the
+    Shopify source with the Shopify parser, which is a pure function of the lines."""
+    if not isinstance(source, ShopifyOrderSource):
+        return None
+    kind = type(source)
+    if kind.parse_node is not ShopifyOrderSource.parse_node:
+        return None  # a parser of its own, perhaps not one a worker can run
+    if kind.bulk is not ShopifyOrderSource.bulk:
+        return None  # nodes of its own, not from the lines
+    return source
+
+
+def _store_nodes(
+    run: _Run, source: OrderSource, *, since: datetime | None, size: int
 ) -> None:
-    if not orders and not parked:
-        return
-    with engine.begin() as conn:
-        upsert_orders(conn, orders, now=now)
-        insert_deliveries(conn, parked, now=now)
-    result.stored += len(orders)
-    result.parked += len(parked)
+    """Read the bulk result node by node and parse each one here."""
+    rows: list[dict[str, Any]] = []
+    parked: list[Delivery] = []
+    for node in source.bulk(run.shop, since=since, on_progress=None):
+        try:
+            rows.append(order_values(source.parse_node(node, shop=run.shop.name)))
+        except PayloadError as exc:
+            parked.append(_parked(run.shop.name, node, str(exc)))
+        if len(rows) + len(parked) >= size:
+            run.store(rows, parked)
+            rows, parked = [], []
+    run.store(rows, parked)
 
 
-def _parked(shop: str, node: dict[str, Any], exc: PayloadError) -> Delivery:
+def _store_chunks(
+    run: _Run,
+    source: ShopifyOrderSource,
+    *,
+    since: datetime | None,
+    size: int,
+    workers: int,
+) -> None:
+    """Hand chunks of the undecoded bulk result to the parser; store each parsed
+    chunk, oldest first, as soon as it is ready or too many wait."""
+    lines = source.bulk_lines(run.shop, since=since, on_progress=None)
+    chunks = chunk_bulk_lines(lines, orders=size)
+    waiting: deque[Future[ParsedChunk]] = deque()
+    with ChunkParser(run.shop.name, workers) as parser:
+
+        def store_oldest() -> None:
+            _store_parsed(run, source, parser.result(waiting.popleft()))
+
+        while True:
+            try:
+                chunk = next(chunks, None)
+            except Exception:
+                # The download broke off: store what was read, a rerun skips it.
+                while waiting:
+                    store_oldest()
+                raise
+            if chunk is None:
+                break
+            waiting.append(parser.submit(chunk))
+            while waiting and (len(waiting) > parser.depth or waiting[0].done()):
+                store_oldest()
+        while waiting:
+            store_oldest()
+
+
+def _store_parsed(run: _Run, source: ShopifyOrderSource, parsed: ParsedChunk) -> None:
+    """Store a parsed chunk, completing and parsing here the nodes that need their
+    details read; raises the chunk's join failure after storing what preceded it."""
+    rows = parsed.rows
+    parked = [_parked(run.shop.name, node, error) for node, error in parsed.parked]
+    for node in parsed.incomplete:
+        complete = source.complete_node(run.shop, node)
+        try:
+            order = source.parse_node(complete, shop=run.shop.name)
+        except PayloadError as exc:
+            parked.append(_parked(run.shop.name, complete, str(exc)))
+            continue
+        rows.append(order_values(order))
+    run.store(rows, parked)
+    if parsed.failure is not None:
+        raise parsed.failure
+
+
+def _parked(shop: str, node: dict[str, Any], error: str) -> Delivery:
     body = json_bytes(node)
     gid = node.get("id") if isinstance(node.get("id"), str) else None
-    logger.warning("backfill: order node %s parked: %s", gid or "(no id)", exc)
+    logger.warning("backfill: order node %s parked: %s", gid or "(no id)", error)
     return Delivery(
         source=SHOPIFY,
         account=shop,
@@ -124,7 +222,7 @@ def _parked(shop: str, node: dict[str, Any], exc: PayloadError) -> Delivery:
         body=body,
         version=parse_timestamp(node.get("updatedAt")),
         status=InboxStatus.PARKED,
-        error=str(exc),
+        error=error,
     )
 
 

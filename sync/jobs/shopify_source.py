@@ -57,17 +57,39 @@ class ShopifyOrderSource:
         since: datetime | None,
         on_progress: Callable[[int], None] | None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield every order node through a bulk operation; raises ConnectorError."""
-        from connectors.shopify.bulk import bulk_orders
+        """Yield every order node through a bulk operation; raises ConnectorError,
+        and PayloadError for result lines that cannot be joined."""
+        from connectors.shopify.bulk import join_bulk_lines
 
-        return iter(
-            bulk_orders(
-                self.client(shop),
-                since=since,
-                poll_interval=BULK_POLL_INTERVAL,
-                on_progress=on_progress,
-            )
+        lines = self.bulk_lines(shop, since=since, on_progress=on_progress)
+        for node in join_bulk_lines(lines):
+            yield self.complete_node(shop, node)
+
+    def bulk_lines(
+        self,
+        shop: ShopSettings,
+        *,
+        since: datetime | None,
+        on_progress: Callable[[int], None] | None,
+    ) -> Iterator[bytes]:
+        """Yield the undecoded lines of a bulk operation's result, to be joined into
+        order nodes (`bulk`, or a backfill's worker processes) and completed with
+        `complete_node`; raises ConnectorError."""
+        from connectors.shopify.bulk import bulk_result_lines
+
+        return bulk_result_lines(
+            self.client(shop),
+            since=since,
+            poll_interval=BULK_POLL_INTERVAL,
+            on_progress=on_progress,
         )
+
+    def complete_node(self, shop: ShopSettings, node: dict[str, Any]) -> dict[str, Any]:
+        """Return a joined bulk node with its payment terms, refunds and fulfillments
+        read in full, when it has any; raises ConnectorError."""
+        from connectors.shopify.bulk import complete_order
+
+        return complete_order(self.client(shop), node)
 
     def client(self, shop: ShopSettings) -> Any:
         """Return this shop's client, built on first use."""
