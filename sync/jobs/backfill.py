@@ -169,7 +169,7 @@ def _store_chunks(
     lines = source.bulk_lines(run.shop, since=since, on_progress=None)
     chunks = chunk_bulk_lines(lines, orders=size)
     waiting: deque[Future[ParsedChunk]] = deque()
-    with ChunkParser(run.shop.name, workers) as parser:
+    with ChunkParser(source.parse_chunk, run.shop.name, workers) as parser:
 
         def store_oldest() -> None:
             _store_parsed(run, source, parser.result(waiting.popleft()))

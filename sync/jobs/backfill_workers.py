@@ -1,14 +1,16 @@
 """Backfill's parse workers: chunks of a bulk result in, rows ready to store out.
 
 Parsing an order costs several times what storing it does (bench.backfill), so a
-backfill with the Shopify parser hands chunks of undecoded result lines to worker
-processes and only stores what comes back: the `orders` row values of each order.
-Lines and rows cost little to pickle; decoded nodes cost as much as parsing them,
-so a node travels only when it must: to be completed over the network (payment
-terms, refunds, fulfillments) or parked with its error, both in the storing process.
+backfill hands chunks of undecoded result lines to worker processes and only stores
+what comes back: the `orders` row values of each order. Lines and rows cost little
+to pickle; decoded nodes cost as much as parsing them, so a node travels only when
+it must: to be completed over the network (payment terms, refunds, fulfillments) or
+parked with its error, both in the storing process.
 
 When every worker has its chunks, the storing process parses the next chunk itself,
-so that one worker and the storing process keep two CPUs busy.
+so that one worker and the storing process keep two CPUs busy. What parses a chunk
+is the source's own function (`ShopifyOrderSource.parse_chunk`), sent to the
+workers by reference.
 """
 
 from __future__ import annotations
@@ -19,15 +21,14 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.shopify.bulk import BulkChunk, join_bulk_lines, needs_details
-from connectors.shopify.parse import order_from_graphql
+from connectors.shopify.bulk import BulkChunk
 from o2c.errors import ConfigurationError, HubError, PayloadError
-from sync.orders_repo import order_values
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,11 @@ class ParsedChunk:
     incomplete: list[dict[str, Any]] = field(default_factory=list)
     # Why the lines could not be joined past the orders above, when they could not.
     failure: PayloadError | None = None
+
+
+# Joins and parses one chunk of a shop's bulk result; a module-level function, so
+# that worker processes can be sent it by name.
+ChunkParse = Callable[[BulkChunk, str], ParsedChunk]
 
 
 def worker_count(wanted: int | None = None) -> int:
@@ -90,34 +96,11 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def parse_chunk(chunk: BulkChunk, shop: str) -> ParsedChunk:
-    """Join a chunk of bulk lines and parse each order with the Shopify parser.
-
-    A node that cannot be parsed is returned to be parked, a node with details to
-    be completed; lines that cannot be joined end the chunk with its `failure`.
-    """
-    parsed = ParsedChunk()
+def _parse_in_worker(parse: ChunkParse, chunk: BulkChunk, shop: str) -> ParsedChunk:
+    """Run `parse` in a worker process: whatever breaks comes back as one error
+    type, whose message names the chunk and the original error."""
     try:
-        for node in join_bulk_lines(chunk.lines, first_line=chunk.first_line):
-            if needs_details(node):
-                parsed.incomplete.append(node)
-                continue
-            try:
-                order = order_from_graphql(node, shop=shop)
-            except PayloadError as exc:
-                parsed.parked.append((node, str(exc)))
-                continue
-            parsed.rows.append(order_values(order))
-    except PayloadError as exc:
-        parsed.failure = exc
-    return parsed
-
-
-def _parse_in_worker(chunk: BulkChunk, shop: str) -> ParsedChunk:
-    """`parse_chunk` in a worker process: what breaks comes back as one error type,
-    whose message names the chunk and the original error."""
-    try:
-        return parse_chunk(chunk, shop)
+        return parse(chunk, shop)
     except Exception as exc:  # the process boundary: the pool sends the traceback
         raise ParseWorkerError(
             f"parsing bulk result lines from {chunk.first_line} failed in a worker "
@@ -140,8 +123,8 @@ class ChunkParser:
     is how many parsed chunks may wait to be stored, which bounds memory.
     """
 
-    def __init__(self, shop: str, workers: int) -> None:
-        self._shop, self._workers = shop, workers
+    def __init__(self, parse: ChunkParse, shop: str, workers: int) -> None:
+        self._parse, self._shop, self._workers = parse, shop, workers
         self._pool: ProcessPoolExecutor | None = None
         self._running: set[Future[ParsedChunk]] = set()
         self._chunks = 0
@@ -153,11 +136,12 @@ class ChunkParser:
         self._chunks += 1
         self._running = {f for f in self._running if not f.done()}
         if self._chunks > 1 and len(self._running) < self._most_running:
-            future = self._started().submit(_parse_in_worker, chunk, self._shop)
+            pool = self._started()
+            future = pool.submit(_parse_in_worker, self._parse, chunk, self._shop)
             self._running.add(future)
             return future
         done: Future[ParsedChunk] = Future()
-        done.set_result(parse_chunk(chunk, self._shop))
+        done.set_result(self._parse(chunk, self._shop))
         return done
 
     def result(self, future: Future[ParsedChunk]) -> ParsedChunk:

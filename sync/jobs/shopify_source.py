@@ -12,13 +12,50 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from config.settings import ShopSettings
+from connectors.shopify.bulk import BulkChunk
+from o2c.errors import PayloadError
 from o2c.orders import Order
+from sync.jobs.backfill_workers import ParsedChunk
 
 BULK_POLL_INTERVAL = 2.0  # seconds between bulk operation status checks
 
 
+def parse_bulk_chunk(chunk: BulkChunk, shop: str) -> ParsedChunk:
+    """Join a chunk of bulk result lines and parse each order into its row values.
+
+    A node that cannot be parsed is returned to be parked, a node with details to
+    be completed first; lines that cannot be joined end the chunk with its
+    `failure`. Runs in a backfill's worker processes, or in the storing one.
+    """
+    from connectors.shopify.bulk import join_bulk_lines, needs_details
+    from connectors.shopify.parse import order_from_graphql
+    from sync.orders_repo import order_values
+
+    parsed = ParsedChunk()
+    try:
+        for node in join_bulk_lines(chunk.lines, first_line=chunk.first_line):
+            if needs_details(node):
+                parsed.incomplete.append(node)
+                continue
+            try:
+                order = order_from_graphql(node, shop=shop)
+            except PayloadError as exc:
+                parsed.parked.append((node, str(exc)))
+                continue
+            parsed.rows.append(order_values(order))
+    except PayloadError as exc:
+        parsed.failure = exc
+    return parsed
+
+
 class ShopifyOrderSource:
-    """The `OrderSource` backed by `connectors.shopify`."""
+    """The `OrderSource` backed by `connectors.shopify`.
+
+    `parse_chunk` is what a backfill's worker processes run on chunks of the bulk
+    result; it must give what `parse_node` gives for each node of the chunk.
+    """
+
+    parse_chunk = staticmethod(parse_bulk_chunk)
 
     def __init__(self) -> None:
         self._clients: dict[str, Any] = {}

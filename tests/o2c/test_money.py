@@ -90,3 +90,32 @@ def test_total_is_exact_sum(amounts: list[Decimal], currency: str) -> None:
     assert abs(total.rounded().amount - total.amount) <= Decimal("0.5") * Decimal(
         1
     ).scaleb(-minor_units(currency))
+
+
+_FINITE = st.decimals(allow_nan=False, allow_infinity=False, places=None)
+
+
+@given(
+    amounts=st.tuples(_FINITE, _FINITE),
+    currencies=st.tuples(st.sampled_from(CURRENCIES), st.sampled_from(CURRENCIES)),
+)
+def test_checked_money_and_bags_equal_the_validated_ones_to_the_byte(
+    amounts: tuple[Decimal, Decimal], currencies: tuple[str, str]
+) -> None:
+    shop = Money.checked(amounts[0], currencies[0])
+    shown = Money.checked(amounts[1], currencies[1])
+    validated = MoneyBag(
+        shop=Money(amount=amounts[0], currency=currencies[0]),
+        presentment=Money(amount=amounts[1], currency=currencies[1]),
+    )
+
+    bag = MoneyBag.checked(shop, shown)
+
+    assert bag == validated
+    assert hash(bag) == hash(validated)
+    assert repr(bag) == repr(validated)
+    assert type(bag.shop.amount) is Decimal
+    assert str(bag.shop.amount) == str(validated.shop.amount)
+    assert shop.as_json() == validated.shop.as_json()
+    with pytest.raises(AttributeError, match="immutable"):
+        shop.amount = Decimal(1)

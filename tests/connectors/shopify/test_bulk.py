@@ -11,8 +11,16 @@ from typing import Any
 
 import pytest
 import responses
+from hypothesis import given
+from hypothesis import strategies as st
 
-from connectors.shopify.bulk import bulk_lines_of, bulk_orders, join_bulk_lines
+from connectors.shopify.bulk import (
+    LINES_PER_ORDER,
+    bulk_lines_of,
+    bulk_orders,
+    chunk_bulk_lines,
+    join_bulk_lines,
+)
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.parse import loads, order_from_graphql
 from o2c.errors import AccessError, PayloadError, PermanentError, RetryableError
@@ -101,6 +109,100 @@ def test_bulk_lines_round_trip_through_the_join(fixture_bytes: Any) -> None:
         json.dumps(node["lineItems"]["nodes"], default=str)
     )
     assert joined["refunds"] == [{"id": "gid://shopify/Refund/66001"}]
+
+
+# -- chunks for the worker processes -----------------------------------------------
+
+# An order's own fields that may spell what a child line has: the cut must not care.
+_NOTES = st.sampled_from(
+    [None, "plain", '"__parentId":"O1"', "caf\u00e9 \u2603", "\\u0073", "__parentId"]
+)
+
+
+@st.composite
+def _bulk_results(draw: st.DrawFn) -> list[bytes]:
+    """Grouped bulk results: orders with notes that mention `__parentId` or need
+    escapes, children whose key is escaped, and blank lines between."""
+    lines: list[bytes] = []
+    for n in range(1, draw(st.integers(0, 12)) + 1):
+        root = {"id": f"O{n}", "note": draw(_NOTES), "name": f"#{n}"}
+        lines.append(json.dumps(root).encode())
+        for c in range(draw(st.integers(0, 4))):
+            kind = draw(st.sampled_from(["LineItem", "ShippingLine"]))
+            text = _line(__typename=kind, id=f"C{n}.{c}", __parentId=f"O{n}")
+            if draw(st.booleans()):
+                text = text.replace('"__parentId"', '"\\u005f_parentId"')
+            lines.append(text.encode())
+        if draw(st.booleans()):
+            lines.append(b"")
+    return lines
+
+
+@given(lines=_bulk_results(), size=st.integers(1, 5))
+def test_chunks_join_to_the_orders_of_the_whole_result(
+    lines: list[bytes], size: int
+) -> None:
+    chunks = list(chunk_bulk_lines(lines, orders=size))
+
+    joined = [
+        node
+        for chunk in chunks
+        for node in join_bulk_lines(chunk.lines, first_line=chunk.first_line)
+    ]
+    assert joined == list(join_bulk_lines(lines))
+    assert [line for chunk in chunks for line in chunk.lines] == lines
+    for chunk in chunks[1:]:
+        assert "__parentId" not in json.loads(chunk.lines[0])
+        assert lines[chunk.first_line - 1] is chunk.lines[0]
+
+
+def test_chunks_hold_the_orders_asked_for() -> None:
+    lines = [
+        _line(id=f"O{n}")
+        if k == 0
+        else _line(__typename="LineItem", __parentId=f"O{n}")
+        for n in range(1, 8)
+        for k in range(3)
+    ]
+
+    chunks = list(chunk_bulk_lines(lines, orders=3))
+
+    assert [len(c.lines) for c in chunks] == [9, 9, 3]
+    assert [c.first_line for c in chunks] == [1, 10, 19]
+
+
+def test_a_chunk_closes_after_its_most_lines_when_it_cannot_count_orders() -> None:
+    # Every order mentions `__parentId`, so none is counted from the text alone.
+    lines = [
+        _line(id=f"O{n}", note="__parentId")
+        if k == 0
+        else _line(__typename="LineItem", __parentId=f"O{n}")
+        for n in range(1, 21)
+        for k in range(LINES_PER_ORDER // 2)
+    ]
+
+    chunks = list(chunk_bulk_lines(lines, orders=1))
+
+    assert len(chunks) == 10
+    assert all(len(chunk.lines) == LINES_PER_ORDER for chunk in chunks)
+
+
+def test_a_broken_line_in_a_later_chunk_is_named_by_its_number_in_the_result() -> None:
+    lines = [_line(id=f"O{n}") for n in range(1, 10)]
+    lines[6] = '{"id": "O7"'
+
+    with pytest.raises(PayloadError) as whole:
+        list(join_bulk_lines(lines))
+    failing = [
+        chunk
+        for chunk in chunk_bulk_lines(lines, orders=2)
+        if chunk.first_line <= 7 < chunk.first_line + len(chunk.lines)
+    ]
+    with pytest.raises(PayloadError) as chunked:
+        list(join_bulk_lines(failing[0].lines, first_line=failing[0].first_line))
+
+    assert str(chunked.value) == str(whole.value)
+    assert "line 7" in str(chunked.value)
 
 
 # -- the whole operation ---------------------------------------------------------
