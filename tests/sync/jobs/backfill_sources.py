@@ -18,6 +18,7 @@ from connectors.shopify.bulk import (
     bulk_lines_of,
     needs_details,
 )
+from o2c.errors import RetryableError
 from sync.jobs.backfill_workers import ParsedChunk
 from sync.jobs.shopify_source import ShopifyOrderSource, parse_bulk_chunk
 
@@ -47,6 +48,28 @@ class BulkResultSource(ShopifyOrderSource):
         full = self.details[node["id"]]
         self.completed.append(node["id"])
         return {**node, **{key: full.get(key) for key in DETAIL_FIELDS}}
+
+
+class BrokenOffSource(BulkResultSource):
+    """A bulk result whose download breaks off after `lines_before_error` lines."""
+
+    def __init__(self, nodes: list[dict[str, Any]], lines_before_error: int) -> None:
+        super().__init__(nodes)
+        self.lines_before_error = lines_before_error
+
+    def bulk_lines(
+        self,
+        shop: ShopSettings,
+        *,
+        since: datetime | None,
+        on_progress: Callable[[int], None] | None,
+    ) -> Iterator[bytes]:
+        yield from self.lines[: self.lines_before_error]
+        raise RetryableError(
+            "download broke off: ChunkedEncodingError",
+            system="shopify",
+            operation="bulk_download",
+        )
 
 
 def sandbox_nodes(count: int, *, seed: int) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from config.settings import ShopSettings, settings_from_dict
 from connectors.sandbox.shopify import SandboxShopify, generate_orders
-from o2c.errors import ConfigurationError
+from o2c.errors import ConfigurationError, PayloadError, RetryableError
 from sync.inbox import order_key
 from sync.jobs.backfill import BackfillResult, backfill_orders
 from sync.jobs.backfill_workers import WORKERS_ENV, ParseWorkerError, worker_count
@@ -24,6 +24,7 @@ from sync.store.db import make_engine, migrate
 from sync.store.models import InboxEvent, InboxStatus, OrderRecord
 from tests.sync.helpers import SHOP, T0, Clock, hub_settings, inbox_rows
 from tests.sync.jobs.backfill_sources import (
+    BrokenOffSource,
     BulkResultSource,
     die_in_workers,
     explode_in_workers,
@@ -206,6 +207,39 @@ def test_progress_advances_after_each_chunk_stored_by_workers(
     )
 
     assert progress == [10, 20, 25]
+
+
+def test_a_download_broken_off_stores_the_chunks_read_before_it_then_raises(
+    shop: ShopSettings, fresh: Callable[[str], Engine]
+) -> None:
+    engine = fresh("hub")
+    nodes = sandbox_nodes(60, seed=13)[::2]  # 30 orders without details
+    whole = BulkResultSource(nodes).lines
+    # The break comes in the middle of the 26th order: 6 chunks of 4 are whole.
+    roots = [n for n, line in enumerate(whole) if b"__parentId" not in line]
+    source = BrokenOffSource(nodes, lines_before_error=roots[25] + 1)
+
+    with pytest.raises(RetryableError, match="broke off"):
+        _backfill(engine, shop, source, workers=1, batch_size=4)
+
+    assert _order_count(engine) == 24
+    assert multiprocessing.active_children() == []
+
+
+def test_a_line_that_cannot_be_joined_stores_the_orders_before_it_and_names_it(
+    shop: ShopSettings, fresh: Callable[[str], Engine]
+) -> None:
+    engine = fresh("hub")
+    source = BulkResultSource(sandbox_nodes(40, seed=17)[::2])
+    roots = [n for n, line in enumerate(source.lines) if b"__parentId" not in line]
+    broken = roots[10] + 1  # the 11th order's first child line
+    source.lines[broken] = b'{"__typename": "LineItem", "id": '
+
+    with pytest.raises(PayloadError, match=f"at line {broken + 1}\\)"):
+        _backfill(engine, shop, source, workers=1, batch_size=4)
+
+    # Two chunks, and the orders of the third before the broken line.
+    assert _order_count(engine) == 10
 
 
 class _Exploding(BulkResultSource):
