@@ -191,6 +191,30 @@ def test_a_poison_node_amid_the_chunks_is_parked_raw_and_the_rest_stored(
     assert "totalPriceSet" in parked.last_error
 
 
+def test_workers_never_overwrite_a_newer_stored_version(
+    shop: ShopSettings, fresh: Callable[[str], Engine]
+) -> None:
+    engine = fresh("hub")
+    older = sandbox_nodes(24, seed=19)
+    newer = [
+        {**node, "updatedAt": "2027-01-01T00:00:00Z", "tags": ["newer"]}
+        for node in older
+    ]
+    _backfill(engine, shop, BulkResultSource(newer), workers=0)
+    stored = _orders(engine)
+
+    result = _backfill(engine, shop, BulkResultSource(older), workers=1, batch_size=4)
+
+    assert result.stored == 24  # handed to the upsert, which kept the newer ones
+    assert _orders(engine) == stored
+    assert all('"tags":["newer"]' in row.data for row in _stored_data(engine))
+
+
+def _stored_data(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(OrderRecord.data)))
+
+
 def test_progress_advances_after_each_chunk_stored_by_workers(
     shop: ShopSettings, fresh: Callable[[str], Engine]
 ) -> None:
