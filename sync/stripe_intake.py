@@ -186,19 +186,25 @@ def process_key(jobs: StripeJobs, key: str) -> KeyResult:
     """Process the due inbox rows of one Stripe object under its lease.
 
     The object is read once for all of them: the newest state serves every event.
+    Returns with `busy` set, doing nothing, when another worker holds the key.
     """
     result = KeyResult(key)
-    if not leases.acquire(
-        jobs.engine, key, jobs.owner, seconds=jobs.policy.lease_seconds
-    ):
-        result.busy = True
-        return result
-    try:
-        rows = _due_rows(jobs.engine, key, now=jobs.clock())
-        if rows:
-            _process_rows(jobs, key, rows, result)
-    finally:
-        leases.release(jobs.engine, key, jobs.owner)
+    # An event filed while we held the key found it busy and left: look again
+    # after letting go, or its row would wait for the sweep.
+    for round_ in range(3):
+        if not leases.acquire(
+            jobs.engine, key, jobs.owner, seconds=jobs.policy.lease_seconds
+        ):
+            result.busy = round_ == 0
+            break
+        try:
+            rows = _due_rows(jobs.engine, key, now=jobs.clock())
+            if rows:
+                _process_rows(jobs, key, rows, result)
+        finally:
+            leases.release(jobs.engine, key, jobs.owner)
+        if not _due_rows(jobs.engine, key, now=jobs.clock()):
+            break
     return result
 
 

@@ -6,7 +6,7 @@ import json
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from sync.intake import IntakePolicy
 from sync.store.models import Command, InboxEvent, InboxStatus
 from sync.store.models_stripe import StripeKind, StripeObjectRecord
 from sync.stripe_intake import (
+    KeyResult,
     StripeJobs,
     catch_up,
     delivery_for,
@@ -266,6 +267,35 @@ def test_transient_stripe_failure_is_retried_after_the_backoff(
     assert (failed.retried, waiting.done, done.done) == (1, 0, 1)
     (row,) = inbox(engine)
     assert (row.status, row.attempts) == (InboxStatus.DONE, 2)
+
+
+def test_event_filed_while_its_key_is_busy_is_processed_by_the_holder(
+    engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe
+) -> None:
+    charge = sandbox.account.charge(2500, "eur", created=START)
+    key = object_key("default", StripeKind.PAYMENT, charge["id"])
+    first = json.dumps(event("charge.succeeded", charge, ident="evt_a")).encode()
+    later = json.dumps(event("charge.updated", charge, ident="evt_b")).encode()
+    store_delivery(engine, delivery_for("default", first, {}))
+    meanwhile: list[KeyResult] = []
+
+    class EventArrivesDuringTheRead:
+        """The connector, with a webhook (and its job) arriving mid-read."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(jobs.connector, name)
+
+        def payment(self, object_id: str) -> Any:
+            if not meanwhile:
+                store_delivery(engine, delivery_for("default", later, {}))
+                meanwhile.append(process_key(replace(jobs, owner="other"), key))
+            return jobs.connector.payment(object_id)
+
+    result = process_key(replace(jobs, connector=EventArrivesDuringTheRead()), key)
+
+    assert meanwhile[0].busy
+    assert result.done == 2
+    assert [row.status for row in inbox(engine)] == [InboxStatus.DONE] * 2
 
 
 def test_payout_whose_lines_do_not_net_is_stored_parked_and_not_posted(
