@@ -65,7 +65,7 @@ def init_command(
         "--hub-port",
         min=0,
         max=MAX_PORT,
-        help=f"With --sandbox: the hub's HTTP port, [server] port [{HUB_PORT}].",
+        help=f"With --sandbox: the hub's HTTP port, server.port [{HUB_PORT}].",
     ),
 ) -> None:
     """Write a commented hub.toml (production placeholders, or the sandbox)."""
