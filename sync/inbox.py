@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 
-from sync.store.db import dialect_insert
+from sync.store.db import dialect_insert, reading
 from sync.store.models import InboxEvent, InboxStatus
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,16 @@ def order_key(shop: str, order_gid: str) -> str:
 def utcnow() -> datetime:
     """Return the current time, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def next_retry(engine: Engine, key: str) -> datetime | None:
+    """Return when the earliest pending row of `key` is due again, if any waits."""
+    query = select(func.min(InboxEvent.next_attempt_at)).where(
+        InboxEvent.key == key, InboxEvent.status == InboxStatus.PENDING
+    )
+    with reading(engine) as conn:
+        value: datetime | None = conn.execute(query).scalar()
+    return value
 
 
 def store_delivery(

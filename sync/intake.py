@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from config.settings import ShopSettings
 from connectors.shopify.transactions import transaction_from_webhook
@@ -32,7 +32,7 @@ from o2c.errors import PayloadError, RetryableError
 from o2c.orders import Order
 from o2c.payments import StorefrontTransaction
 from sync import leases
-from sync.inbox import BULK_TOPIC, POLL_TOPIC, SHOPIFY, utcnow
+from sync.inbox import BULK_TOPIC, POLL_TOPIC, SHOPIFY, next_retry, utcnow
 from sync.orders_repo import STALE, upsert_order
 from sync.payment_links import order_transactions, record_transactions
 from sync.store.db import reading
@@ -198,7 +198,7 @@ def process_key(
             leases.release(engine, key, owner)
         if not _due_ids(engine, key, now=clock(), limit=1):
             break
-    outcome.next_attempt_at = _next_retry(engine, key)
+    outcome.next_attempt_at = next_retry(engine, key)
     return outcome
 
 
@@ -259,15 +259,6 @@ def _due_ids(engine: Engine, key: str, *, now: datetime, limit: int) -> list[int
     )
     with reading(engine) as conn:
         return list(conn.execute(query).scalars())
-
-
-def _next_retry(engine: Engine, key: str) -> datetime | None:
-    query = select(func.min(InboxEvent.next_attempt_at)).where(
-        InboxEvent.key == key, InboxEvent.status == InboxStatus.PENDING
-    )
-    with reading(engine) as conn:
-        value: datetime | None = conn.execute(query).scalar()
-    return value
 
 
 def _process_row(

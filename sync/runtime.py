@@ -138,7 +138,7 @@ class Hub:
 
         Shopify order keys go to order intake (a `KeyOutcome`; when rows wait for
         a retry, a job is scheduled for the earliest of them), Stripe object keys
-        to Stripe intake. A key of another source is left alone (None).
+        to Stripe intake (likewise). A key of another source is left alone (None).
         """
         if key.startswith(f"{SHOPIFY}:"):
             return self._process_order_key(key)
@@ -146,6 +146,8 @@ class Hub:
 
         if is_stripe_key(key) and self.settings.stripe is not None:
             result = process_key(replace(self._stripe_jobs(), owner=self.owner), key)
+            if result.next_attempt_at is not None and not result.busy:
+                self.enqueue(key, eta=result.next_attempt_at)
             # The payout's journal entries wait in the outbox for the executor.
             if result.entries and self.invoicing_enabled:
                 self.enqueue_execute()

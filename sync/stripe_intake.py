@@ -54,7 +54,7 @@ from o2c.payments import (
     payout_problems,
 )
 from sync import leases
-from sync.inbox import utcnow
+from sync.inbox import next_retry, utcnow
 from sync.intake import IntakePolicy, retry_delay
 from sync.outbox import has_command, put_command
 from sync.payment_links import with_storefront_links
@@ -180,6 +180,7 @@ class KeyResult:
     dead: int = 0
     entries: int = 0  # journal entries newly queued
     busy: bool = False
+    next_attempt_at: datetime | None = None  # the earliest retry still waiting
 
 
 def process_key(jobs: StripeJobs, key: str) -> KeyResult:
@@ -205,6 +206,7 @@ def process_key(jobs: StripeJobs, key: str) -> KeyResult:
             leases.release(jobs.engine, key, jobs.owner)
         if not _due_rows(jobs.engine, key, now=jobs.clock()):
             break
+    result.next_attempt_at = next_retry(jobs.engine, key)
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,24 @@ def test_stripe_catch_up_then_stripe_keys_are_processed_by_stripe_intake(
         ).scalar_one()
     assert pending == 0
     assert stored >= 4  # three payments and the payout, at least
+
+
+def test_a_stripe_key_that_fails_schedules_its_retry_in_the_queue(
+    hub: Hub, sandbox: SandboxStripe
+) -> None:
+    start = int(time.time()) - 2 * 86400
+    generate_payouts(sandbox.account, start=start, payouts=1, charges_per_payout=1)
+    assert hub.stripe_catch_up() > 0
+    key = sorted({task.args[0] for task in hub.huey.pending()})[0]
+    hub.huey.flush()
+    sandbox.fail_next(5, status=500)  # the re-read of the object fails
+
+    result = hub.process_key(key)
+
+    assert result.retried >= 1
+    assert result.next_attempt_at is not None
+    [queued] = hub.huey.pending()
+    assert queued.args == (key,)
+    # Huey keeps etas as naive UTC.
+    eta = queued.eta.replace(tzinfo=UTC)
+    assert abs((eta - result.next_attempt_at).total_seconds()) < 1
