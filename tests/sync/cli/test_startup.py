@@ -118,3 +118,16 @@ def test_store_commands_import_the_store_but_not_the_server_or_connectors(
     assert code == 0, stdout
     assert "sqlalchemy" in modules and "config.settings" in modules
     assert _heavy(modules, SERVING) == []
+
+
+def test_orders_list_json_reads_the_views_without_the_web_framework(
+    tmp_path: Path, hub_toml: Path
+) -> None:
+    code, modules, stdout = _imported(
+        ["--config", str(hub_toml), "orders", "list", "--json"], tmp_path
+    )
+    assert code == 0, stdout
+    assert "sync.http.views" in modules
+    framework = tuple(m for m in SERVING if not m.startswith("sync.http"))
+    assert _heavy(modules, framework) == []
+    assert _heavy(modules, ("sync.http.app", "sync.http.server")) == []
