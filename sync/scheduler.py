@@ -4,7 +4,8 @@ Every process may run a scheduler; only the leader fires. Leadership is a lease 
 database (`scheduler:leader`), taken or renewed at each tick and by a heartbeat, so a
 scheduler that dies hands over within `LEADER_SECONDS`. Jobs: one poll per configured
 shop at its `poll_interval`, the sweep at `[queue] sweep_interval`, Stripe's catch-up
-at `[stripe] poll_interval` and the bank folder scan at `[bank] scan_interval`.
+at `[stripe] poll_interval` and the bank folder scan at `[bank] scan_interval`; all but
+the polls also fire once as the scheduler starts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, Protocol
 
@@ -48,11 +50,18 @@ class Enqueuer(Protocol):
 
 @dataclass(frozen=True)
 class ScheduledJob:
-    """One interval job: `action` runs every `seconds` on the leader only."""
+    """One interval job: `action` runs every `seconds` on the leader only.
+
+    A job `at_start` also runs as soon as the scheduler starts: after downtime the
+    Stripe catch-up, the sweep and the folder scan should not wait a whole interval
+    to find what was missed. Shop polls keep to their interval (webhooks are the
+    fast path, and a shop's query budget is shared with its other apps).
+    """
 
     name: str
     seconds: float
     action: Callable[[], None]
+    at_start: bool = True
 
 
 class LeaderGate:
@@ -93,6 +102,7 @@ def default_jobs(hub: Enqueuer) -> list[ScheduledJob]:
             f"poll:{shop.name}",
             shop.poll_interval,
             _bind(hub.enqueue_poll, shop.name),
+            at_start=False,
         )
         for shop in hub.settings.shops
     ]
@@ -136,9 +146,16 @@ def configure(
 ) -> None:
     """Add the jobs, each behind the leader gate, and the leader heartbeat."""
     common: dict[str, Any] = {"coalesce": True, "max_instances": 1}
+    now = datetime.now(UTC)
     for job in jobs:
+        first = {"next_run_time": now} if job.at_start else {}
         scheduler.add_job(
-            _gated(gate, job), "interval", seconds=job.seconds, id=job.name, **common
+            _gated(gate, job),
+            "interval",
+            seconds=job.seconds,
+            id=job.name,
+            **first,
+            **common,
         )
     scheduler.add_job(
         gate.is_leader,

@@ -147,9 +147,7 @@ def test_leadership_passes_on_when_the_leader_stops_renewing(engine: Engine) -> 
     assert LeaderGate(engine, seconds=30).is_leader()
 
 
-def test_scheduler_enqueues_the_sweep_on_the_leader_only(
-    store_url: str, tmp_path: Path
-) -> None:
+def test_scheduler_enqueues_on_the_leader_only(store_url: str, tmp_path: Path) -> None:
     migrate(make_engine(store_url))
     # Two schedulers on one store, each enqueueing into a queue of its own.
     hubs = [
@@ -238,3 +236,21 @@ def test_scheduler_jobs_include_stripe_and_bank_only_when_configured(
 
     assert names(plain) == ["poll:acme", "sweep"]
     assert names(full) == ["poll:acme", "sweep", "stripe-catch-up", "bank-scan"]
+
+
+def test_the_sweep_fires_at_start_and_polls_wait_their_interval(
+    store_url: str, tmp_path: Path
+) -> None:
+    migrate(make_engine(store_url))
+    settings = hub_settings(store_url, tmp_path, name="start", sweep_interval=3600)
+    hub = Hub(settings, orders=FakeSource())
+    handle = hub.start_scheduler()
+    try:
+        _wait_for(lambda: len(hub.huey.pending()) >= 1, timeout=10)
+        time.sleep(0.5)  # nothing more comes before an interval has passed
+    finally:
+        handle.stop()
+    # The sweep (every hour) fired at start; the shop's poll waits its 10 s.
+    names = sorted(task.name for task in hub.huey.pending())
+    assert names == ["o2c_sweep"]
+    hub.close()

@@ -90,3 +90,18 @@ def test_a_stripe_key_that_fails_schedules_its_retry_in_the_queue(
     # Huey keeps etas as naive UTC.
     eta = queued.eta.replace(tzinfo=UTC)
     assert abs((eta - result.next_attempt_at).total_seconds()) < 1
+
+
+def test_the_stripe_catch_up_is_queued_as_the_scheduler_starts(hub: Hub) -> None:
+    hub.migrate()
+    handle = hub.start_scheduler()
+    try:
+        deadline = time.monotonic() + 10
+        names: set[str] = set()
+        while "o2c_stripe_catch_up" not in names and time.monotonic() < deadline:
+            names = {task.name for task in hub.huey.pending()}
+            time.sleep(0.05)
+    finally:
+        handle.stop()
+    # Its interval is minutes: only the firing at start can have queued it.
+    assert "o2c_stripe_catch_up" in names
