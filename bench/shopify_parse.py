@@ -1,7 +1,7 @@
 """Benchmark: Shopify bulk backfill parsing, JSONL stream to canonical Orders.
 
 Streams a generated bulk result (default 100,000 orders, each with two line items,
-a shipping line, a discount, taxes and a duty, in two currencies) through
+a shipping line, a discount, taxes, a duty and a Stripe sale, in two currencies) through
 `join_bulk_lines` and `order_from_graphql`, and prints orders per second and the
 process's peak RSS. Set O2C_BENCH_SHOPIFY_ORDERS to change the count. The target
 (2,000 orders/s, under 300 MB with storing) is reported against, never asserted.
@@ -36,15 +36,32 @@ def _template_lines() -> list[str]:
     pessimistic case for the parser's reuse of repeated amounts)."""
     node = loads(TEMPLATE.read_bytes())
     node.update(paymentTerms=None, refunds=[], fulfillments=[])
+    node["transactions"] = [_stripe_sale(node["totalPriceSet"])]
     lines = []
     for line in bulk_lines_of(node):
-        text = line.replace("{", "{{").replace("}", "}}")
+        text = line.replace("{", "{{").replace("}", "}}").replace("NUMBER", "{n}")
         text = text.replace(
             "gid://shopify/Order/5745876049942", "gid://shopify/Order/{n}"
         )
         text = text.replace('"#1042"', '"#{n}"')
         lines.append(_AMOUNT.sub(r'"amount": "\1{n}.\2"', text))
     return lines
+
+
+def _stripe_sale(total: object) -> dict[str, object]:
+    """The order's payment: a Stripe sale naming its charge and intent (`NUMBER`
+    becomes the order's number)."""
+    return {
+        "id": "gid://shopify/OrderTransaction/NUMBER",
+        "gateway": "stripe",
+        "kind": "SALE",
+        "status": "SUCCESS",
+        "createdAt": "2026-01-05T10:00:00Z",
+        "authorizationCode": "ch_3BenchNUMBER",
+        "paymentId": "pi_3BenchNUMBER",
+        "parentTransaction": None,
+        "amountSet": total,
+    }
 
 
 def generate(count: int) -> Iterator[bytes]:

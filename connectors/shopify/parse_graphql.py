@@ -15,6 +15,7 @@ from connectors.shopify.payload import (
     in_time_order,
     lower_or_none,
 )
+from connectors.shopify.queries import ORDER_TRANSACTIONS_MAX
 from o2c.errors import PayloadError
 from o2c.money import MoneyBag
 from o2c.orders import (
@@ -83,6 +84,7 @@ def graphql_order(o: Obj, *, shop: str) -> Order:
             for d in sorted(nodes(o, "discountApplications"), key=_index)
         ),
         duties=tuple(_duties(o, cur)),
+        transactions=tuple(_transaction(t, cur) for t in _order_transactions(o)),
         refunds=in_time_order(_refund(r, cur) for r in o.objs("refunds")),
         fulfillments=in_time_order(_fulfillment(f) for f in o.objs("fulfillments")),
         payment_terms=_payment_terms(o.opt_obj("paymentTerms")),
@@ -278,6 +280,22 @@ def _refund(o: Obj, cur: Currencies) -> Refund:
         ),
         transactions=tuple(_transaction(t, cur) for t in nodes(o, "transactions")),
     )
+
+
+def _order_transactions(o: Obj) -> list[Obj]:
+    """The order's transactions, a plain list read with one more than the limit.
+
+    Absent from nodes filed before the queries selected them (parsed as none).
+    Raises PayloadError for more than were read, which would misstate what was paid.
+    """
+    listed = o.opt_objs("transactions")
+    if len(listed) > ORDER_TRANSACTIONS_MAX:
+        raise PayloadError(
+            f"order has more than {ORDER_TRANSACTIONS_MAX} transactions, more than "
+            "the connector reads",
+            where=o.at("transactions"),
+        )
+    return listed
 
 
 def _transaction(o: Obj, cur: Currencies) -> Transaction:

@@ -20,6 +20,7 @@ REFUND_PARTS_MAX = 10
 FULFILLMENTS_MAX = 50
 FULFILLMENT_LINES_MAX = 100
 TRACKING_NUMBERS_MAX = 10
+ORDER_TRANSACTIONS_MAX = 30
 
 MONEY_BAG = (
     "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
@@ -67,6 +68,13 @@ TRANSACTION = f"""
     parentTransaction {{ id }}
     amountSet {MONEY_BAG}
 """
+
+# The order's transactions: a plain list (no paging), read with one more than the
+# limit so that an order beyond it is refused rather than read in part. It holds
+# no connection, so the bulk query selects it too (without the limit).
+ORDER_TRANSACTIONS = (
+    f"transactions(first: {ORDER_TRANSACTIONS_MAX + 1}) {{ {TRANSACTION} }}"
+)
 
 # The order's own fields: everything but the connections, shared by every query.
 ORDER_SCALARS = f"""
@@ -153,7 +161,12 @@ ORDER_CONNECTIONS = f"""
 # What ORDER_BY_ID selects. `orders.fetch_order` then replaces the refund and
 # fulfillment ids with the full objects, giving the shape the parser reads.
 ORDER_NODE = (
-    ORDER_SCALARS + PAYMENT_TERMS + ORDER_CONNECTIONS + REFUND_IDS + FULFILLMENT_IDS
+    ORDER_SCALARS
+    + ORDER_TRANSACTIONS
+    + PAYMENT_TERMS
+    + ORDER_CONNECTIONS
+    + REFUND_IDS
+    + FULFILLMENT_IDS
 )
 
 ORDER_BY_ID = f"""
@@ -232,9 +245,10 @@ query CurrentBulkOperation {{
 def bulk_orders_query(search: str | None) -> str:
     """Return the bulk query for orders.
 
-    It selects the order's own fields, line items, shipping lines and discount
-    applications, and only the ids of payment terms, refunds and fulfillments (to
-    know which orders need ORDER_DETAILS).
+    It selects the order's own fields and transactions (all of them: bulk takes no
+    paging arguments), line items, shipping lines and discount applications, and
+    only the ids of payment terms, refunds and fulfillments (to know which orders
+    need their details read).
 
     `search` is Shopify's order search syntax (`updated_at:>=...`), or None.
     """
@@ -246,6 +260,7 @@ def bulk_orders_query(search: str | None) -> str:
     orders{argument} {{
         edges {{ node {{
             {ORDER_SCALARS}
+            transactions {{ {TRANSACTION} }}
             lineItems {{ edges {{ node {{ {LINE_ITEM} }} }} }}
             shippingLines {{ edges {{ node {{ {SHIPPING_LINE} }} }} }}
             discountApplications {{ edges {{ node {{ {DISCOUNT_APPLICATION} }} }} }}

@@ -1,6 +1,7 @@
 """Backfill: load a shop's order history through a bulk operation, in batches.
 
-Orders go straight to the versioned upsert, a batch per transaction, which is what
+Orders go straight to the versioned upsert, a batch per transaction (with the
+storefront transactions they carry, indexed for `sync.payment_links`), which is what
 makes 100,000 orders a matter of a minute: re-running a backfill changes nothing
 (same versions), and a webhook racing it cannot be overwritten by an older version.
 A node that cannot be parsed is filed in the inbox as a parked record, raw and with
@@ -31,6 +32,7 @@ from sqlalchemy import Engine
 from config.settings import ShopSettings
 from connectors.shopify.bulk import chunk_bulk_lines
 from o2c.errors import PayloadError
+from o2c.payments import StorefrontTransaction
 from sync.inbox import (
     BULK_TOPIC,
     SHOPIFY,
@@ -44,6 +46,7 @@ from sync.intake import Clock, OrderSource
 from sync.jobs.backfill_workers import ChunkParser, ParsedChunk, worker_count
 from sync.jobs.shopify_source import ShopifyOrderSource
 from sync.orders_repo import order_values, stamped, upsert_rows
+from sync.payment_links import order_transactions, record_transactions
 from sync.store.models import InboxStatus
 
 logger = logging.getLogger(__name__)
@@ -111,13 +114,21 @@ class _Run:
     result: BackfillResult = field(default_factory=BackfillResult)
     reported: int | None = None  # the count last given to `on_progress`
 
-    def store(self, rows: list[dict[str, Any]], parked: list[Delivery]) -> None:
-        """Store a batch of `order_values` and parked nodes in one transaction."""
+    def store(
+        self,
+        rows: list[dict[str, Any]],
+        parked: list[Delivery],
+        transactions: list[StorefrontTransaction],
+    ) -> None:
+        """Store a batch of `order_values`, the storefront transactions of their
+        orders (linking the stored payments they name) and parked nodes, in one
+        transaction."""
         if not rows and not parked:
             return
         now = self.clock()
         with self.engine.begin() as conn:
             upsert_rows(conn, [stamped(values, now=now) for values in rows])
+            record_transactions(conn, transactions, now=now)
             insert_deliveries(conn, parked, now=now)
         self.result.stored += len(rows)
         self.result.parked += len(parked)
@@ -145,15 +156,19 @@ def _store_nodes(
     """Read the bulk result node by node and parse each one here."""
     rows: list[dict[str, Any]] = []
     parked: list[Delivery] = []
+    transactions: list[StorefrontTransaction] = []
     for node in source.bulk(run.shop, since=since, on_progress=None):
         try:
-            rows.append(order_values(source.parse_node(node, shop=run.shop.name)))
+            order = source.parse_node(node, shop=run.shop.name)
         except PayloadError as exc:
             parked.append(_parked(run.shop.name, node, str(exc)))
+        else:
+            rows.append(order_values(order))
+            transactions += order_transactions(order)
         if len(rows) + len(parked) >= size:
-            run.store(rows, parked)
-            rows, parked = [], []
-    run.store(rows, parked)
+            run.store(rows, parked, transactions)
+            rows, parked, transactions = [], [], []
+    run.store(rows, parked, transactions)
 
 
 def _store_chunks(
@@ -194,7 +209,7 @@ def _store_chunks(
 def _store_parsed(run: _Run, source: ShopifyOrderSource, parsed: ParsedChunk) -> None:
     """Store a parsed chunk, completing and parsing here the nodes that need their
     details read; raises the chunk's join failure after storing what preceded it."""
-    rows = parsed.rows
+    rows, transactions = parsed.rows, parsed.transactions
     parked = [_parked(run.shop.name, node, error) for node, error in parsed.parked]
     for node in parsed.incomplete:
         complete = source.complete_node(run.shop, node)
@@ -204,7 +219,8 @@ def _store_parsed(run: _Run, source: ShopifyOrderSource, parsed: ParsedChunk) ->
             parked.append(_parked(run.shop.name, complete, str(exc)))
             continue
         rows.append(order_values(order))
-    run.store(rows, parked)
+        transactions += order_transactions(order)
+    run.store(rows, parked, transactions)
     if parsed.failure is not None:
         raise parsed.failure
 

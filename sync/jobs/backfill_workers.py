@@ -2,7 +2,8 @@
 
 Parsing an order costs several times what storing it does (bench.backfill), so a
 backfill hands chunks of undecoded result lines to worker processes and only stores
-what comes back: the `orders` row values of each order. Lines and rows cost little
+what comes back: the `orders` row values of each order and the storefront
+transactions it carries. Lines and rows cost little
 to pickle; decoded nodes cost as much as parsing them, so a node travels only when
 it must: to be completed over the network (payment terms, refunds, fulfillments) or
 parked with its error, both in the storing process.
@@ -29,6 +30,7 @@ from typing import Any
 
 from connectors.shopify.bulk import BulkChunk
 from o2c.errors import ConfigurationError, HubError, PayloadError
+from o2c.payments import StorefrontTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class ParsedChunk:
     """What parsing one chunk gave, in the order its orders were read."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)  # `order_values`
+    # The storefront transactions the rows' orders carry, to be indexed with them.
+    transactions: list[StorefrontTransaction] = field(default_factory=list)
     # Nodes that cannot be parsed, each with its error's text, to be parked.
     parked: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     # Nodes to complete over the network, then parse, in the storing process.

@@ -21,7 +21,8 @@ BULK_POLL_INTERVAL = 2.0  # seconds between bulk operation status checks
 
 
 def parse_bulk_chunk(chunk: BulkChunk, shop: str) -> ParsedChunk:
-    """Join a chunk of bulk result lines and parse each order into its row values.
+    """Join a chunk of bulk result lines and parse each order into its row values
+    and storefront transactions.
 
     A node that cannot be parsed is returned to be parked, a node with details to
     be completed first; lines that cannot be joined end the chunk with its
@@ -30,6 +31,7 @@ def parse_bulk_chunk(chunk: BulkChunk, shop: str) -> ParsedChunk:
     from connectors.shopify.bulk import join_bulk_lines, needs_details
     from connectors.shopify.parse import order_from_graphql
     from sync.orders_repo import order_values
+    from sync.payment_links import order_transactions
 
     parsed = ParsedChunk()
     try:
@@ -43,6 +45,7 @@ def parse_bulk_chunk(chunk: BulkChunk, shop: str) -> ParsedChunk:
                 parsed.parked.append((node, str(exc)))
                 continue
             parsed.rows.append(order_values(order))
+            parsed.transactions += order_transactions(order)
     except PayloadError as exc:
         parsed.failure = exc
     return parsed

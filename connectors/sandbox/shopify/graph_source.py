@@ -352,7 +352,7 @@ def _transaction(
         "createdAt": graphql_time(transaction.created_at),
         "processedAt": graphql_time(transaction.created_at),
         "authorizationCode": transaction.authorization,
-        "paymentId": f"{order.name}.{transaction.id % 1000}",
+        "paymentId": transaction.payment_id,
         "test": order.test,
         "errorCode": None,
         "manualPaymentGateway": transaction.gateway == "manual",

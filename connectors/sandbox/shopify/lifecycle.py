@@ -9,11 +9,15 @@ Where real Shopify is unknown, the sandbox assumes:
 - a refunded line's subtotal and taxes are the line's own amounts scaled by the refunded
   quantity and rounded per currency side (exact when the whole line is refunded);
 - the refund transaction is what the refund lines, their taxes (when not included) and
-  the refunded shipping add up to.
+  the refunded shipping add up to;
+- transactions through Shopify Payments or Stripe name the Stripe PaymentIntent
+  (`payment_id`) and Charge (`authorization`) on every transaction of that payment;
+  other gateways keep their own code and a `#1001.1`-style payment id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import replace
@@ -35,6 +39,9 @@ from connectors.sandbox.shopify.records import (
 )
 
 NextId = Callable[[], int]
+
+# Gateways whose transactions name a Stripe PaymentIntent and Charge.
+STRIPE_GATEWAYS = ("shopify_payments", "stripe")
 
 
 def build_life(
@@ -69,16 +76,33 @@ class _Life:
         self.collected: Transaction | None = None
 
     def _transaction(
-        self, kind: str, amount: Amount, at: datetime, **kw: object
+        self,
+        kind: str,
+        amount: Amount,
+        at: datetime,
+        *,
+        parent_id: int | None = None,
+        authorization: str | None = None,
     ) -> Transaction:
+        number = self.next_id()
+        parent = next((t for t in self.transactions if t.id == parent_id), None)
+        payment_id: str | None = f"{self.order.name}.{len(self.transactions) + 1}"
+        if self.gateway in STRIPE_GATEWAYS:
+            # Card payments carry Stripe's ids: the PaymentIntent and its Charge
+            # (uncaptured until the capture), shared by the payment's later
+            # transactions (capture, void, refund).
+            payment_id = parent.payment_id if parent else _stripe_id("pi", number)
+            authorization = parent.authorization if parent else _stripe_id("ch", number)
         transaction = Transaction(
-            id=self.next_id(),
+            id=number,
             kind=kind,
             gateway=self.gateway,
             status="success",
             amount=amount,
             created_at=at,
-            **kw,  # type: ignore[arg-type]
+            parent_id=parent_id,
+            authorization=authorization,
+            payment_id=payment_id,
         )
         self.transactions.append(transaction)
         return transaction
@@ -227,6 +251,13 @@ class _Life:
             milestones=tuple(sorted(self.milestones, key=lambda m: m.at)),
         )
         return replace(final, updated_at=final.milestones[-1].at)
+
+
+def _stripe_id(prefix: str, number: int) -> str:
+    """A Stripe-shaped id (`pi_...`, `ch_...`) derived from a sandbox id, so that
+    the same seed gives the same ids without drawing from the generator."""
+    digest = hashlib.blake2b(f"{prefix}{number}".encode(), digest_size=12).hexdigest()
+    return f"{prefix}_3{digest}"
 
 
 def _scaled(amount: Amount, part: int, whole: int, order: SandboxOrder) -> Amount:

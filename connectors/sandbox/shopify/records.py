@@ -142,6 +142,7 @@ class Transaction:
     created_at: datetime
     parent_id: int | None = None
     authorization: str | None = None
+    payment_id: str | None = None  # the processor's intent id, or Shopify's own
 
 
 @dataclass(frozen=True, slots=True)

@@ -497,6 +497,15 @@ def render_refund(refund: Refund, order: SandboxOrder) -> Json:
     }
 
 
+def render_order_transactions(order: SandboxOrder) -> list[Json]:
+    """Return the order's transactions as `order_transactions/create` bodies.
+
+    Shopify's `orders/*` webhook bodies carry no `transactions`; a hub learns them
+    from these webhooks or from the order's GraphQL `transactions` field.
+    """
+    return [render_transaction(t, order) for t in order.transactions]
+
+
 def render_transaction(transaction: Transaction, order: SandboxOrder) -> Json:
     """Return a transaction as REST writes it (amount in presentment currency)."""
     return {
@@ -522,7 +531,7 @@ def render_transaction(transaction: Transaction, order: SandboxOrder) -> Json:
             round_to(transaction.amount.presentment, order.presentment_currency)
         ),
         "currency": order.presentment_currency,
-        "payment_id": f"{order.name}.{transaction.id % 1000}",
+        "payment_id": transaction.payment_id,
         "manual_payment_gateway": transaction.gateway == "manual",
         "amount_rounding": None,
     }

@@ -147,3 +147,54 @@ def test_refunds_are_ordered_by_time_whatever_the_wire_order(
         "gid://shopify/Refund/66001",
     ]
     assert order_from_graphql(node, shop="demo") == from_rest
+
+
+def _transaction(number: int) -> dict[str, Any]:
+    return {
+        "id": f"gid://shopify/OrderTransaction/{number}",
+        "gateway": "stripe",
+        "kind": "SALE",
+        "status": "SUCCESS",
+        "createdAt": "2026-01-05T10:00:00Z",
+        "authorizationCode": "ch_3Abc",
+        "paymentId": "pi_3Abc",
+        "parentTransaction": None,
+        "amountSet": {
+            "shopMoney": {"amount": "10.0", "currencyCode": "EUR"},
+            "presentmentMoney": {"amount": "11.0", "currencyCode": "USD"},
+        },
+    }
+
+
+def test_order_transactions_are_read_with_their_processor_ids(
+    node: dict[str, Any],
+) -> None:
+    node["transactions"] = [_transaction(1)]
+
+    (transaction,) = order_from_graphql(node, shop="demo").transactions
+
+    assert transaction.external_id == "gid://shopify/OrderTransaction/1"
+    assert transaction.amount == Money.of("11.0", "USD")
+    assert (transaction.authorization, transaction.payment_reference) == (
+        "ch_3Abc",
+        "pi_3Abc",
+    )
+
+
+def test_node_filed_before_transactions_were_selected_parses_without_them(
+    node: dict[str, Any],
+) -> None:
+    node.pop("transactions", None)
+
+    assert order_from_graphql(node, shop="demo").transactions == ()
+
+
+def test_order_with_more_transactions_than_read_is_refused(
+    node: dict[str, Any],
+) -> None:
+    from connectors.shopify.queries import ORDER_TRANSACTIONS_MAX
+
+    node["transactions"] = [_transaction(n) for n in range(ORDER_TRANSACTIONS_MAX + 1)]
+
+    with pytest.raises(PayloadError, match="more than 30 transactions"):
+        order_from_graphql(node, shop="demo")

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.sandbox.shopify import SandboxOrder, SandboxShopify, render_rest
+from connectors.sandbox.shopify import SandboxOrder, SandboxShopify, webhook_order
 from connectors.shopify.bulk import bulk_orders, join_bulk_lines
 from connectors.shopify.client import ShopifyClient
-from connectors.shopify.parse import order_from_graphql, order_from_webhook
+from connectors.shopify.parse import order_from_graphql
 from connectors.shopify.queries import BULK_OPERATION, BULK_RUN_QUERY, bulk_orders_query
 
 SHOP = "bulk.myshopify.com"
@@ -170,7 +170,5 @@ def test_connector_backfill_through_the_sandbox_gives_the_webhook_orders(
     by_id = {o.gid: o for o in orders}
     assert len(nodes) == 60
     for node in nodes:
-        expected = order_from_webhook(
-            json.dumps(render_rest(by_id[node["id"]])), shop="s"
-        )
+        expected = webhook_order(by_id[node["id"]], shop="s")
         assert order_from_graphql(node, shop="s") == expected

@@ -62,6 +62,21 @@ def test_actual_cost_counts_only_the_nodes_returned() -> None:
     assert actual_cost(sandbox_schema(), document, data) == 2 + 2 + 2
 
 
+def test_order_transactions_cost_one_item_each_requested_and_returned() -> None:
+    # A plain list, not a connection: `first` items of 1 + parentTransaction 1 +
+    # a money bag 3; no 2 for a connection.
+    document = parse(
+        '{ order(id: "x") { transactions(first: 31) { id kind '
+        "parentTransaction { id } amountSet { shopMoney { amount } "
+        "presentmentMoney { amount } } } } }"
+    )
+    one = {"id": "t", "kind": "SALE", "parentTransaction": None, "amountSet": None}
+    data = {"order": {"transactions": [one, one]}}
+
+    assert requested_cost(sandbox_schema(), document) == 1 + 31 * 5
+    assert actual_cost(sandbox_schema(), document, data) == 1 + 2 * (1 + 1 + 1)
+
+
 def test_bucket_refuses_a_cost_beyond_what_is_left_and_refills_over_time() -> None:
     clock = FakeClock()
     bucket = LeakyBucket(maximum=100, restore_rate=10, clock=clock)

@@ -3,7 +3,6 @@ parsed from the Admin GraphQL node the sandbox serves for the connector's query.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -16,23 +15,23 @@ from connectors.sandbox.shopify import (
     SandboxShopify,
     generate_orders,
     render_graphql,
-    render_rest,
     versions,
+    webhook_order,
 )
 from connectors.sandbox.shopify.costs import MAX_SINGLE_QUERY_COST, requested_cost
 from connectors.sandbox.shopify.graph import sandbox_schema
 from connectors.shopify import queries
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.orders import fetch_order
-from connectors.shopify.parse import order_from_graphql, order_from_webhook
+from connectors.shopify.parse import order_from_graphql
 
 SHOP = "equality.myshopify.com"
 TOKEN = "shpat_equality"
 
 
 def _from_webhook(order: SandboxOrder) -> object:
-    # Through bytes, as a webhook arrives: the parser decodes numbers itself.
-    return order_from_webhook(json.dumps(render_rest(order)).encode(), shop=SHOP)
+    # The order webhook plus its transaction webhooks, through bytes as they arrive.
+    return webhook_order(order, shop=SHOP)
 
 
 @pytest.fixture
@@ -57,6 +56,21 @@ def test_webhook_and_graphql_parse_to_equal_orders_over_http(
 
         assert node is not None
         assert order_from_graphql(node, shop=SHOP) == _from_webhook(order), order.name
+
+
+def test_graphql_orders_carry_their_transactions_with_stripe_ids_over_http(
+    client: ShopifyClient, orders: list[SandboxOrder]
+) -> None:
+    stripe_orders = [
+        o for o in orders if {t.gateway for t in o.transactions} & {"stripe"}
+    ]
+    order = order_from_graphql(fetch_order(client, stripe_orders[0].gid), shop=SHOP)
+
+    collected = [t for t in order.transactions if t.kind in ("sale", "capture")]
+    assert collected and collected[0].gateway == "stripe"
+    assert (collected[0].payment_reference or "").startswith("pi_")
+    assert (collected[0].authorization or "").startswith("ch_")
+    assert len(order.transactions) == len(stripe_orders[0].transactions)
 
 
 def test_every_version_of_every_order_parses_equal_both_ways(
