@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from connectors.shopify.client import SYSTEM, ShopifyClient
-from connectors.shopify.orders import fetch_order_details
+from connectors.shopify.details import complete_orders
 from connectors.shopify.payload import loads
 from connectors.shopify.queries import (
     BULK_OPERATION,
@@ -42,7 +42,7 @@ CHILD_CONNECTIONS = {
     "ScriptDiscountApplication": "discountApplications",
 }
 ORDER_CONNECTIONS = ("lineItems", "shippingLines", "discountApplications")
-# What the bulk query selects only as ids; ORDER_DETAILS reads them in full.
+# What the bulk query selects only as ids; `details.complete_orders` reads them.
 DETAIL_FIELDS = ("paymentTerms", "refunds", "fulfillments")
 
 
@@ -201,7 +201,7 @@ def bulk_orders(
 
     `on_progress` is called after each poll with the number of orders Shopify has
     read so far. Payment terms, refunds and fulfillments cannot be selected in a
-    bulk query; an order that has any is completed with one ORDER_DETAILS query.
+    bulk query; an order that has any is completed by reading them by id.
     Raises what `bulk_result_lines` raises.
     """
     lines = bulk_result_lines(
@@ -329,15 +329,14 @@ def _count(value: Any) -> int:
 
 def complete_order(client: ShopifyClient, order: dict[str, Any]) -> dict[str, Any]:
     """Return a joined bulk order with its id-only payment terms, refunds and
-    fulfillments replaced by the full ones (one ORDER_DETAILS query), when it has
-    any; an order deleted meanwhile is returned as read. Raises what the client's
-    queries raise."""
+    fulfillments replaced by the full ones, when it has any (see
+    `details.complete_orders`, which completes many orders in shared queries).
+
+    Raises PayloadError when they cannot be read; what the client's queries raise.
+    """
     if not needs_details(order):
         return order
-    details = fetch_order_details(client, str(order.get("id")))
-    if details is None:  # deleted since the bulk read: keep what was read
-        logger.warning("shopify order %s vanished during backfill", order.get("id"))
-        return order
-    for key in DETAIL_FIELDS:
-        order[key] = details.get(key)
+    (problem,) = complete_orders(client, [order])
+    if problem is not None:
+        raise problem
     return order

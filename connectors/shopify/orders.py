@@ -12,15 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.shopify.client import ShopifyClient
+from connectors.shopify.details import complete_orders
 from connectors.shopify.queries import (
-    FULFILLMENT_BY_ID,
-    FULFILLMENTS_MAX,
     ORDER_BY_ID,
-    ORDER_DETAILS,
     ORDER_LINE_ITEMS_PAGE,
     ORDERS_UPDATED,
-    REFUND_BY_ID,
-    REFUNDS_MAX,
 )
 from o2c.errors import PayloadError
 
@@ -36,8 +32,37 @@ def fetch_order(client: ShopifyClient, gid: str) -> dict[str, Any] | None:
     or None when no such order.
 
     Raises the client's ConnectorError subclasses; PayloadError when an answer is
-    not shaped as asked or the order has more refunds or fulfillments than read.
+    not shaped as asked, the order has more refunds or fulfillments than read, or
+    one of them cannot be read.
     """
+    node = _read_order(client, gid)
+    if node is None:
+        return None
+    complete_line_items(client, node)
+    _raise_first(complete_orders(client, [node]))
+    return node
+
+
+def fetch_orders(client: ShopifyClient, gids: list[str]) -> list[dict[str, Any]]:
+    """Return the complete nodes of the orders that exist among `gids`, in order.
+
+    Each order is read by id; their refunds and fulfillments are then read
+    together, in batches sized by cost (`details.read_nodes`). Raises as
+    `fetch_order` does.
+    """
+    nodes = []
+    for gid in gids:
+        node = _read_order(client, gid)
+        if node is None:
+            logger.info("shopify order %s vanished after listing", gid)
+            continue
+        complete_line_items(client, node)
+        nodes.append(node)
+    _raise_first(complete_orders(client, nodes))
+    return nodes
+
+
+def _read_order(client: ShopifyClient, gid: str) -> dict[str, Any] | None:
     data = client.execute(
         ORDER_BY_ID, {"id": gid}, operation="order_by_id", external_id=gid
     )
@@ -46,24 +71,13 @@ def fetch_order(client: ShopifyClient, gid: str) -> dict[str, Any] | None:
         return None
     if not isinstance(node, dict):
         raise PayloadError("order is not an object", where="data.order")
-    complete_line_items(client, node)
-    complete_refunds_and_fulfillments(client, node)
     return node
 
 
-def fetch_order_details(client: ShopifyClient, gid: str) -> dict[str, Any] | None:
-    """Return what a bulk operation cannot select: the order's payment terms and
-    full refunds and fulfillments, or None when no such order."""
-    data = client.execute(
-        ORDER_DETAILS, {"id": gid}, operation="order_details", external_id=gid
-    )
-    node = data.get("order")
-    if node is None:
-        return None
-    if not isinstance(node, dict):
-        raise PayloadError("order is not an object", where="data.order")
-    complete_refunds_and_fulfillments(client, node)
-    return node
+def _raise_first(problems: list[PayloadError | None]) -> None:
+    for problem in problems:
+        if problem is not None:
+            raise problem
 
 
 def complete_line_items(client: ShopifyClient, node: dict[str, Any]) -> None:
@@ -82,52 +96,6 @@ def complete_line_items(client: ShopifyClient, node: dict[str, Any]) -> None:
         page = _connection(order, "lineItems")
         connection["nodes"].extend(page["nodes"])
         connection["pageInfo"] = page["pageInfo"]
-
-
-def complete_refunds_and_fulfillments(
-    client: ShopifyClient, node: dict[str, Any]
-) -> None:
-    """Replace the order's refund and fulfillment ids with the full objects, each
-    read by id, in place.
-
-    They are plain lists without paging, read with one more than the limit; an
-    order beyond it is refused rather than read in part, which would misstate
-    what was paid back or shipped. Raises PayloadError (the order is parked).
-    """
-    for key, document, kind, limit in (
-        ("refunds", REFUND_BY_ID, "Refund", REFUNDS_MAX),
-        ("fulfillments", FULFILLMENT_BY_ID, "Fulfillment", FULFILLMENTS_MAX),
-    ):
-        listed = node.get(key)
-        if not isinstance(listed, list):
-            raise PayloadError(f"expected a list of {key}", where=key)
-        if len(listed) > limit:
-            raise PayloadError(
-                f"order has more than {limit} {key}, more than the connector reads",
-                where=key,
-            )
-        node[key] = [
-            _read_node(client, document, kind, _listed_id(item, key)) for item in listed
-        ]
-
-
-def _listed_id(item: Any, key: str) -> str:
-    gid = item.get("id") if isinstance(item, dict) else None
-    if not isinstance(gid, str):
-        raise PayloadError("listed item has no id", where=key)
-    return gid
-
-
-def _read_node(
-    client: ShopifyClient, document: str, kind: str, gid: str
-) -> dict[str, Any]:
-    data = client.execute(
-        document, {"id": gid}, operation=f"{kind.lower()}_by_id", external_id=gid
-    )
-    node = data.get("node")
-    if not isinstance(node, dict) or node.get("__typename") != kind:
-        raise PayloadError(f"{gid} did not come back as a {kind}", where="data.node")
-    return node
 
 
 def list_updated_since(
@@ -170,19 +138,19 @@ def orders_updated_since(
     """Yield every order updated since `since - overlap`, each complete (as
     `fetch_order` returns it), oldest update first.
 
-    The listing is cheap (ids and times); each order is then read by id so one
-    query never asks for more than the cost bucket holds. An order deleted between
-    listing and reading is skipped.
+    The listing is cheap (ids and times); each order of a listed page is then read
+    by id, and the page's refunds and fulfillments in shared batches
+    (`fetch_orders`). An order deleted between listing and reading is skipped.
     """
-    for gid, updated_at in list_updated_since(
+    page: list[str] = []
+    for gid, _updated_at in list_updated_since(
         client, since, page_size=page_size, overlap=overlap
     ):
-        node = fetch_order(client, gid)
-        if node is None:
-            logger.info("shopify order %s vanished after listing", gid)
-            continue
-        logger.debug("shopify order %s updated at %s", gid, updated_at.isoformat())
-        yield node
+        page.append(gid)
+        if len(page) >= page_size:
+            yield from fetch_orders(client, page)
+            page = []
+    yield from fetch_orders(client, page)
 
 
 def _listed(item: Any) -> tuple[str, datetime]:

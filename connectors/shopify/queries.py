@@ -116,37 +116,55 @@ PAYMENT_TERMS = """
 REFUND_IDS = f"refunds(first: {REFUNDS_MAX + 1}) {{ id }}"
 FULFILLMENT_IDS = f"fulfillments(first: {FULFILLMENTS_MAX + 1}) {{ id }}"
 
-REFUND = f"""
-    id createdAt note
-    refundLineItems(first: {REFUND_LINES_MAX}) {{
-        nodes {{
-            quantity restockType lineItem {{ id }}
-            subtotalSet {MONEY_BAG} totalTaxSet {MONEY_BAG}
-        }}
-        {PAGE_INFO}
-    }}
-    refundShippingLines(first: {REFUND_PARTS_MAX}) {{
-        nodes {{ subtotalAmountSet {MONEY_BAG} }}
-        {PAGE_INFO}
-    }}
-    orderAdjustments(first: {REFUND_PARTS_MAX}) {{
-        nodes {{ reason amountSet {MONEY_BAG} taxAmountSet {MONEY_BAG} }}
-        {PAGE_INFO}
-    }}
-    transactions(first: {REFUND_PARTS_MAX}) {{
-        nodes {{ {TRANSACTION} }}
-        {PAGE_INFO}
-    }}
-"""
+# The items of the connections inside a refund and a fulfillment, by connection.
+REFUND_ITEMS = {
+    "refundLineItems": (
+        f"quantity restockType lineItem {{ id }} subtotalSet {MONEY_BAG} "
+        f"totalTaxSet {MONEY_BAG}"
+    ),
+    "refundShippingLines": f"subtotalAmountSet {MONEY_BAG}",
+    "orderAdjustments": f"reason amountSet {MONEY_BAG} taxAmountSet {MONEY_BAG}",
+    "transactions": TRANSACTION,
+}
+FULFILLMENT_ITEMS = {"fulfillmentLineItems": "quantity lineItem { id }"}
 
-FULFILLMENT = f"""
-    id status createdAt
-    trackingInfo(first: {TRACKING_NUMBERS_MAX}) {{ number }}
-    fulfillmentLineItems(first: {FULFILLMENT_LINES_MAX}) {{
-        nodes {{ quantity lineItem {{ id }} }}
-        {PAGE_INFO}
-    }}
-"""
+# Page sizes when one refund or fulfillment is read by id (REFUND_BY_ID, ...).
+REFUND_PAGES = {
+    "refundLineItems": REFUND_LINES_MAX,
+    "refundShippingLines": REFUND_PARTS_MAX,
+    "orderAdjustments": REFUND_PARTS_MAX,
+    "transactions": REFUND_PARTS_MAX,
+}
+FULFILLMENT_PAGES = {"fulfillmentLineItems": FULFILLMENT_LINES_MAX}
+
+
+def connection(name: str, items: str, first: int, *, after: str = "") -> str:
+    """Return a connection's selection: its nodes and page info."""
+    argument = f"first: {first}, after: {after}" if after else f"first: {first}"
+    return f"{name}({argument}) {{ nodes {{ {items} }} {PAGE_INFO} }}"
+
+
+def refund_selection(pages: dict[str, int]) -> str:
+    """Return a refund's selection with the given page size per connection."""
+    parts = [connection(name, REFUND_ITEMS[name], pages[name]) for name in REFUND_ITEMS]
+    return "id createdAt note " + " ".join(parts)
+
+
+def fulfillment_selection(pages: dict[str, int]) -> str:
+    """Return a fulfillment's selection with the given page size per connection."""
+    lines = connection(
+        "fulfillmentLineItems",
+        FULFILLMENT_ITEMS["fulfillmentLineItems"],
+        pages["fulfillmentLineItems"],
+    )
+    return (
+        f"id status createdAt trackingInfo(first: {TRACKING_NUMBERS_MAX}) "
+        f"{{ number }} {lines}"
+    )
+
+
+REFUND = refund_selection(REFUND_PAGES)
+FULFILLMENT = fulfillment_selection(FULFILLMENT_PAGES)
 
 ORDER_CONNECTIONS = f"""
     lineItems(first: {LINE_ITEMS_PAGE}) {{ nodes {{ {LINE_ITEM} }} {PAGE_INFO} }}

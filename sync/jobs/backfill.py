@@ -8,9 +8,10 @@ A node that cannot be parsed is filed in the inbox as a parked record, raw and w
 its error, so that nothing is dropped silently.
 
 With the Shopify source, chunks of the bulk result are parsed in worker processes
-(`sync.jobs.backfill_workers`) while this process stores them, in the order read.
-Any other source is read node by node and parsed here, as is every source when
-the worker count is 0.
+(`sync.jobs.backfill_workers`, or here when the worker count is 0) while this
+process stores them, in the order read; the orders of a chunk that need details
+read over the network are completed together, in batches sized by query cost.
+Any other source is read node by node and parsed here.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def backfill_orders(
     workers = worker_count(parse_workers) if shopify is not None else 0
     logger.info("backfill of shop %s since %s started", shop.name, since)
     with _collecting_less():
-        if shopify is not None and workers:
+        if shopify is not None:
             _store_chunks(run, shopify, since=since, size=batch_size, workers=workers)
         else:
             _store_nodes(run, source, since=since, size=batch_size)
@@ -207,16 +208,21 @@ def _store_chunks(
 
 
 def _store_parsed(run: _Run, source: ShopifyOrderSource, parsed: ParsedChunk) -> None:
-    """Store a parsed chunk, completing and parsing here the nodes that need their
-    details read; raises the chunk's join failure after storing what preceded it."""
+    """Store a parsed chunk, completing (in batches) and parsing here the nodes
+    that need their details read; a node whose details cannot be read is parked.
+    Raises the chunk's join failure after storing what preceded it."""
     rows, transactions = parsed.rows, parsed.transactions
     parked = [_parked(run.shop.name, node, error) for node, error in parsed.parked]
-    for node in parsed.incomplete:
-        complete = source.complete_node(run.shop, node)
+    # The chunk's orders with details have them read together, in a few queries.
+    incomplete = parsed.incomplete
+    problems = source.complete_nodes(run.shop, incomplete) if incomplete else []
+    for node, problem in zip(incomplete, problems, strict=True):
         try:
-            order = source.parse_node(complete, shop=run.shop.name)
+            if problem is not None:
+                raise problem
+            order = source.parse_node(node, shop=run.shop.name)
         except PayloadError as exc:
-            parked.append(_parked(run.shop.name, complete, str(exc)))
+            parked.append(_parked(run.shop.name, node, str(exc)))
             continue
         rows.append(order_values(order))
         transactions += order_transactions(order)

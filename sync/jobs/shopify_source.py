@@ -131,6 +131,17 @@ class ShopifyOrderSource:
 
         return complete_order(self.client(shop), node)
 
+    def complete_nodes(
+        self, shop: ShopSettings, nodes: list[dict[str, Any]]
+    ) -> list[PayloadError | None]:
+        """Complete joined bulk nodes in place, their payment terms, refunds and
+        fulfillments read together in batches sized by query cost; return per node
+        None, or the PayloadError that keeps it from being read (to be parked).
+        Raises ConnectorError."""
+        from connectors.shopify.details import complete_orders
+
+        return complete_orders(self.client(shop), nodes)
+
     def client(self, shop: ShopSettings) -> Any:
         """Return this shop's client, built on first use."""
         from connectors.shopify.client import ShopifyClient

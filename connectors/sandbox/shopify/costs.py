@@ -9,6 +9,8 @@ difference is refunded to the bucket.
 Where real Shopify is unknown, the sandbox assumes:
 - a plain list of objects with a `first` argument costs like a connection without the
   2 (`first` times one item); without `first` it costs one item;
+- `nodes(ids:)` costs one item per id (the item itself 1 plus the dearest type
+  condition selected), and a null item 1 in the actual cost;
 - edges, node, nodes, pageInfo and cursor add nothing beyond the node count;
 - a selection on an interface or union costs its shared fields plus the dearest type
   condition;
@@ -36,6 +38,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -241,13 +244,23 @@ def _list_cost(
         return count * (1 + _selection_cost(walk, node.selection_set, target, None))
     items = value if isinstance(value, list) else []
     return sum(
-        1 + _selection_cost(walk, node.selection_set, target, item) for item in items
+        1
+        if item is None
+        else 1 + _selection_cost(walk, node.selection_set, target, item)
+        for item in items
     )
 
 
 def _page(walk: _Walk, node: FieldNode) -> int:
-    """The `first` or `last` argument of a field, variables resolved (0 when absent)."""
+    """The `first` or `last` argument of a field, or the number of its `ids`,
+    variables resolved (0 when absent)."""
     for argument in node.arguments or ():
+        if argument.name.value == "ids":
+            ids = argument.value
+            if isinstance(ids, ListValueNode):
+                return len(ids.values)
+            if isinstance(ids, VariableNode):
+                return len(walk.variables.get(ids.name.value) or ())
         if argument.name.value not in ("first", "last"):
             continue
         value = argument.value

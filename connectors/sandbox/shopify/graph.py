@@ -93,7 +93,8 @@ class Context:
                 if item.get("id") == gid:
                     found: Source = item
                     return found
-        return None
+        terms = order.get("paymentTerms")
+        return terms if terms and terms.get("id") == gid else None
 
     def source(self, order: SandboxOrder | None) -> Source | None:
         """Return the GraphQL source of an order version, built once per request."""

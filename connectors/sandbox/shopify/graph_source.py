@@ -115,6 +115,7 @@ def part_gids(order: SandboxOrder) -> list[str]:
         + [gid("LineItem", line.id) for line in order.lines]
         + [gid("OrderTransaction", t.id) for t in order.transactions]
         + [gid("ShippingLine", s.id) for s in order.shipping_lines]
+        + ([gid("PaymentTerms", order.payment_terms.id)] if order.payment_terms else [])
     )
 
 

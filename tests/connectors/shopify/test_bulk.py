@@ -235,14 +235,9 @@ def test_bulk_orders_streams_complete_orders_in_the_by_id_shape(
     clock: Any,
     pair_node: dict[str, Any],
 ) -> None:
+    pair_node["paymentTerms"]["id"] = "gid://shopify/PaymentTerms/5"
     plain = _plain_node(pair_node)
     jsonl = "\n".join([*bulk_lines_of(pair_node), *bulk_lines_of(plain)]) + "\n"
-    details = {
-        "id": pair_node["id"],
-        "paymentTerms": pair_node["paymentTerms"],
-        "refunds": [{"id": r["id"]} for r in pair_node["refunds"]],
-        "fulfillments": [{"id": f["id"]} for f in pair_node["fulfillments"]],
-    }
     mocked.post(
         ENDPOINT,
         json=_ok(
@@ -259,11 +254,17 @@ def test_bulk_orders_streams_complete_orders_in_the_by_id_shape(
         ENDPOINT, json=_operation("COMPLETED", rootObjectCount="2", url=RESULT_URL)
     )
     mocked.get(RESULT_URL, body=jsonl)
-    mocked.post(ENDPOINT, json=_ok({"order": details}))
     refund, fulfillment = pair_node["refunds"][0], pair_node["fulfillments"][0]
-    mocked.post(ENDPOINT, json=_ok({"node": {"__typename": "Refund", **refund}}))
+    terms = pair_node["paymentTerms"]
     mocked.post(
-        ENDPOINT, json=_ok({"node": {"__typename": "Fulfillment", **fulfillment}})
+        ENDPOINT,
+        json=_ok(
+            {
+                "fulfillment": [{"__typename": "Fulfillment", **fulfillment}],
+                "paymentTerms": [{"__typename": "PaymentTerms", **terms}],
+                "refund": [{"__typename": "Refund", **refund}],
+            }
+        ),
     )
     progress: list[int] = []
 
@@ -283,9 +284,10 @@ def test_bulk_orders_streams_complete_orders_in_the_by_id_shape(
     download = next(c for c in mocked.calls if c.request.url == RESULT_URL)
     assert "X-Shopify-Access-Token" not in download.request.headers
     detail_calls = [
-        c for c in mocked.calls if c.request.body and b"OrderDetails" in c.request.body
+        c for c in mocked.calls if c.request.body and b"NodesByIds" in c.request.body
     ]
-    assert len(detail_calls) == 1  # only the order with refunds needed them
+    # Only the order with details needed them: its three objects in one query.
+    assert len(detail_calls) == 1
 
 
 def test_bulk_orders_with_no_result_file_yields_nothing(

@@ -394,7 +394,7 @@ def test_fetch_order_refuses_more_refunds_than_it_reads(
     assert caught.value.where == "refunds"
 
 
-def test_fetch_order_reads_each_refund_and_fulfillment_by_id(
+def test_fetch_order_reads_its_refunds_and_fulfillments_in_one_query(
     client: ShopifyClient, mocked: responses.RequestsMock, fixture_bytes: Any
 ) -> None:
     from connectors.shopify.parse import order_from_graphql
@@ -408,11 +408,14 @@ def test_fetch_order_reads_each_refund_and_fulfillment_by_id(
     mocked.post(ENDPOINT, json=_ok({"order": listed}))
     mocked.post(
         ENDPOINT,
-        json=_ok({"node": {"__typename": "Refund", **full["refunds"][0]}}),
-    )
-    mocked.post(
-        ENDPOINT,
-        json=_ok({"node": {"__typename": "Fulfillment", **full["fulfillments"][0]}}),
+        json=_ok(
+            {
+                "fulfillment": [
+                    {"__typename": "Fulfillment", **full["fulfillments"][0]}
+                ],
+                "refund": [{"__typename": "Refund", **full["refunds"][0]}],
+            }
+        ),
     )
 
     node = fetch_order(client, full["id"])
@@ -421,10 +424,11 @@ def test_fetch_order_reads_each_refund_and_fulfillment_by_id(
     assert order_from_graphql(node, shop="demo") == order_from_graphql(
         full, shop="demo"
     )
-    assert [_sent(mocked, i)["variables"] for i in (1, 2)] == [
-        {"id": "gid://shopify/Refund/66001"},
-        {"id": "gid://shopify/Fulfillment/71001"},
-    ]
+    assert len(mocked.calls) == 2
+    assert _sent(mocked, 1)["variables"] == {
+        "fulfillment": ["gid://shopify/Fulfillment/71001"],
+        "refund": ["gid://shopify/Refund/66001"],
+    }
 
 
 def test_fetch_order_refuses_a_node_of_another_type(
@@ -435,7 +439,7 @@ def test_fetch_order_refuses_a_node_of_another_type(
     node = _order_node("gid://shopify/Order/9")
     node["refunds"] = [{"id": "gid://shopify/Refund/1"}]
     mocked.post(ENDPOINT, json=_ok({"order": node}))
-    mocked.post(ENDPOINT, json=_ok({"node": None}))
+    mocked.post(ENDPOINT, json=_ok({"refund": [{"__typename": "Order"}]}))
 
-    with pytest.raises(PayloadError, match="Refund"):
+    with pytest.raises(PayloadError, match="Refund/1 did not come back as a Refund"):
         fetch_order(client, "gid://shopify/Order/9")

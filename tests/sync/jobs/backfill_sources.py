@@ -18,7 +18,7 @@ from connectors.shopify.bulk import (
     bulk_lines_of,
     needs_details,
 )
-from o2c.errors import RetryableError
+from o2c.errors import PayloadError, RetryableError
 from sync.jobs.backfill_workers import ParsedChunk
 from sync.jobs.shopify_source import ShopifyOrderSource, parse_bulk_chunk
 
@@ -48,6 +48,13 @@ class BulkResultSource(ShopifyOrderSource):
         full = self.details[node["id"]]
         self.completed.append(node["id"])
         return {**node, **{key: full.get(key) for key in DETAIL_FIELDS}}
+
+    def complete_nodes(
+        self, shop: ShopSettings, nodes: list[dict[str, Any]]
+    ) -> list[PayloadError | None]:
+        for node in nodes:
+            node.update(self.complete_node(shop, node))
+        return [None] * len(nodes)
 
 
 class BrokenOffSource(BulkResultSource):
