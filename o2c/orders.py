@@ -8,7 +8,8 @@ wherever the storefront reports both.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -260,3 +261,45 @@ class Order(_Record):
     def is_newer_than(self, other: Order) -> bool:
         """True when this version should replace `other` (same order, later update)."""
         return self.version > other.version
+
+
+_FINAL_STATUSES = frozenset({"success", "failure", "error"})
+
+
+def with_transactions(order: Order, known: Iterable[Transaction]) -> Order:
+    """Return `order` with the transactions known from elsewhere added to its own.
+
+    Shopify's order webhooks carry no transactions; they arrive one by one
+    (`order_transactions/create`) or with the order read over GraphQL. Joining the
+    two makes an order version the same whichever way it came. A transaction the
+    order already has keeps the order's copy, unless that copy is still pending
+    and the known one has a final status. Added transactions follow the order's
+    own, by time and then by id. Returns `order` itself when nothing changes.
+    """
+    own = {t.external_id: t for t in order.transactions}
+    added: list[Transaction] = []
+    replaced: dict[str, Transaction] = {}
+    for transaction in known:
+        mine = own.get(transaction.external_id)
+        if mine is None:
+            if all(t.external_id != transaction.external_id for t in added):
+                added.append(transaction)
+        elif mine.status not in _FINAL_STATUSES and (
+            transaction.status in _FINAL_STATUSES
+        ):
+            replaced[mine.external_id] = transaction
+    if not added and not replaced:
+        return order
+    added.sort(key=_transaction_order)
+    merged = tuple(replaced.get(t.external_id, t) for t in order.transactions)
+    return order.model_copy(update={"transactions": merged + tuple(added)})
+
+
+def _transaction_order(transaction: Transaction) -> tuple[datetime, int, str]:
+    """Time, then the number at the end of the GID, then the GID itself."""
+    tail = transaction.external_id.rsplit("/", 1)[-1]
+    return (
+        transaction.created_at or datetime.min.replace(tzinfo=UTC),
+        int(tail) if tail.isdigit() else 0,
+        transaction.external_id,
+    )

@@ -29,12 +29,16 @@ from sqlalchemy import Connection, Engine, insert, or_, select, update
 from config.settings import ShopSettings
 from connectors.shopify.transactions import transaction_from_webhook
 from o2c.errors import PayloadError, RetryableError
-from o2c.orders import Order
+from o2c.orders import Order, with_transactions
 from o2c.payments import StorefrontTransaction
 from sync import leases
 from sync.inbox import BULK_TOPIC, POLL_TOPIC, SHOPIFY, next_retry, utcnow
-from sync.orders_repo import STALE, upsert_order
-from sync.payment_links import order_transactions, record_transactions
+from sync.orders_repo import STALE, replace_order_data, stored_order, upsert_order
+from sync.payment_links import (
+    order_transactions,
+    record_transactions,
+    transactions_of_order,
+)
 from sync.store.db import reading
 from sync.store.models import InboxEvent, InboxStatus, OrderEvent
 
@@ -319,13 +323,7 @@ def _apply_row(
         return
 
     if isinstance(parsed, StorefrontTransaction):
-        linked = record_transactions(conn, [parsed], now=now)
-        logger.debug(
-            "inbox row %d: transaction %s stored, %d payment(s) linked",
-            row_id,
-            parsed.transaction.external_id,
-            linked,
-        )
+        _apply_transaction(conn, row.id, parsed, now=now, on_order=on_order)
     else:
         _apply_order(conn, row.id, parsed, now=now, on_order=on_order)
     if policy.process_delay:
@@ -342,7 +340,14 @@ def _apply_order(
     now: datetime,
     on_order: OrderHook | None,
 ) -> None:
-    """Store an order version, index its transactions, write the audit row."""
+    """Store an order version, index its transactions, write the audit row.
+
+    The version is stored with the transactions already known for the order: an
+    order webhook carries none, and without them it would differ from the same
+    version read over GraphQL.
+    """
+    known = transactions_of_order(conn, order.source, order.external_id)
+    order = with_transactions(order, known)
     result = upsert_order(conn, order, now=now)
     if result != STALE:
         # A newer version may carry new transactions naming stored payments.
@@ -360,6 +365,35 @@ def _apply_order(
         )
     )
     logger.debug("inbox row %d: order %s %s", row_id, order.external_id, result)
+
+
+def _apply_transaction(
+    conn: Connection,
+    row_id: int,
+    item: StorefrontTransaction,
+    *,
+    now: datetime,
+    on_order: OrderHook | None,
+) -> None:
+    """Store a storefront transaction, link the payments it names, and add it to
+    its stored order, which is then decided again (a capture may make it paid)."""
+    linked = record_transactions(conn, [item], now=now)
+    logger.debug(
+        "inbox row %d: transaction %s stored, %d payment(s) linked",
+        row_id,
+        item.transaction.external_id,
+        linked,
+    )
+    stored = stored_order(conn, item.source, item.order_external_id)
+    if stored is None:
+        return  # the order's first version will take it from the table
+    record_id, order = stored
+    completed = with_transactions(order, [item.transaction])
+    if completed is order:
+        return
+    replace_order_data(conn, record_id, completed, now=now)
+    if on_order is not None:
+        on_order(conn, completed, now)
 
 
 def _finish(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, or_, select
+from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from o2c.orders import Order
@@ -109,6 +109,36 @@ def upsert_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     as `upsert_orders` does."""
     if rows:
         conn.execute(_upsert_statement(conn), rows)
+
+
+def stored_order(
+    conn: Connection, shop: str, external_id: str
+) -> tuple[int, Order] | None:
+    """Return the stored row id and order of (shop, external id), locked for update
+    on an open transaction; None when the order is not stored."""
+    row = conn.execute(
+        select(OrderRecord.id, OrderRecord.data)
+        .where(OrderRecord.shop == shop, OrderRecord.external_id == external_id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        return None
+    return row.id, Order.model_validate_json(row.data)
+
+
+def replace_order_data(
+    conn: Connection, record_id: int, order: Order, *, now: datetime
+) -> None:
+    """Rewrite a stored order's content in place, keeping its version and state:
+    for what completes the same version (a transaction that arrived on its own)."""
+    values = order_values(order)
+    conn.execute(
+        update(OrderRecord)
+        .where(OrderRecord.id == record_id)
+        .values(
+            data=values["data"], content_hash=values["content_hash"], updated_at=now
+        )
+    )
 
 
 def list_orders(

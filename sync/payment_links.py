@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select, text, update
 
-from o2c.orders import Order
+from o2c.orders import Order, Transaction
 from o2c.payments import (
     Payment,
     StorefrontTransaction,
@@ -128,6 +128,22 @@ def transactions_naming(
     )
     return [
         StorefrontTransaction.model_validate_json(data)
+        for data in conn.execute(query).scalars()
+    ]
+
+
+def transactions_of_order(
+    conn: Connection, shop: str, order_external_id: str
+) -> list[Transaction]:
+    """The stored storefront transactions of one order, in the order stored."""
+    record = StorefrontTransactionRecord
+    query = (
+        select(record.data)
+        .where(record.shop == shop, record.order_external_id == order_external_id)
+        .order_by(record.id)
+    )
+    return [
+        StorefrontTransaction.model_validate_json(data).transaction
         for data in conn.execute(query).scalars()
     ]
 

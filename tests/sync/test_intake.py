@@ -463,3 +463,72 @@ def test_new_order_version_indexes_the_transactions_it_carries(
     [found] = _naming(engine, "ch_refund_1")
     assert found.order_external_id == gid
     assert found.transaction.external_id == "gid://shopify/OrderTransaction/70002"
+
+
+def test_a_transaction_before_its_order_is_part_of_the_stored_order(
+    engine: Engine, source: FakeSource
+) -> None:
+    store_delivery(engine, _transaction_delivery())
+    _run(engine, source)
+    store_delivery(engine, webhook(1001))  # order webhooks carry no transactions
+
+    _run(engine, source)
+
+    [transaction] = _stored(engine).transactions
+    assert transaction.external_id == "gid://shopify/OrderTransaction/7001"
+    assert transaction.payment_reference == "pi_1"
+
+
+def test_a_transaction_after_its_order_completes_the_stored_order_and_decides_again(
+    engine: Engine, source: FakeSource
+) -> None:
+    seen: list[int] = []
+
+    def decide(conn: object, order: Order, now: object) -> None:
+        seen.append(len(order.transactions))
+
+    for delivery in (webhook(1001), _transaction_delivery()):
+        store_delivery(engine, delivery)
+        process_key(
+            engine,
+            KEY,
+            parse=order_parser(source),
+            owner="w",
+            policy=POLICY,
+            on_order=decide,
+        )
+    before = _stored(engine)
+
+    # The same transaction again, and the same order version again: nothing changes.
+    for delivery in (_transaction_delivery("wh-t2"), webhook(1001, webhook_id="wh-2")):
+        store_delivery(engine, delivery)
+        _run(engine, source)
+
+    assert seen == [0, 1]
+    assert [t.authorization for t in before.transactions] == ["ch_1"]
+    assert _stored(engine) == before
+    assert _stored(engine).version == T0
+
+
+def test_either_arrival_order_stores_the_same_order_content(
+    tmp_path: Path, source: FakeSource
+) -> None:
+    from sync.store.db import make_engine, migrate
+    from sync.store.models import OrderRecord
+
+    contents = []
+    for first, second in (
+        (_transaction_delivery(), webhook(1001)),
+        (webhook(1001), _transaction_delivery()),
+    ):
+        engine = make_engine(f"sqlite:///{tmp_path / f'{len(contents)}.db'}")
+        migrate(engine)
+        for delivery in (first, second):
+            store_delivery(engine, delivery)
+            _run(engine, source)
+        with engine.connect() as conn:
+            contents.append(
+                conn.execute(select(OrderRecord.data, OrderRecord.content_hash)).one()
+            )
+        engine.dispose()
+    assert contents[0] == contents[1]
