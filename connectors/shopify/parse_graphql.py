@@ -14,6 +14,7 @@ from connectors.shopify.payload import (
     bag_at,
     in_time_order,
     lower_or_none,
+    transaction_kind,
 )
 from connectors.shopify.queries import ORDER_TRANSACTIONS_MAX
 from o2c.errors import PayloadError
@@ -38,7 +39,6 @@ from o2c.orders import (
     TaxLine,
     Totals,
     Transaction,
-    TransactionKind,
 )
 
 Currencies = tuple[str, str]  # (shop, presentment)
@@ -299,17 +299,10 @@ def _order_transactions(o: Obj) -> list[Obj]:
 
 
 def _transaction(o: Obj, cur: Currencies) -> Transaction:
-    kind = o.string("kind").lower()
-    try:
-        parsed_kind = TransactionKind(kind)
-    except ValueError:
-        raise PayloadError(
-            f"unknown transaction kind {kind!r}", where=o.at("kind")
-        ) from None
     return Transaction(
         external_id=o.gid("id", "OrderTransaction"),
         gateway=o.opt_str("gateway") or "",
-        kind=parsed_kind,
+        kind=transaction_kind(o),
         status=o.string("status").lower(),
         amount=o.obj("amountSet").obj("presentmentMoney").money("currencyCode"),
         created_at=o.opt_timestamp("createdAt"),

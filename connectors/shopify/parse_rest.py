@@ -19,6 +19,7 @@ from connectors.shopify.payload import (
     same_currency,
     to_amount,
     to_money,
+    transaction_kind,
 )
 from o2c.errors import PayloadError
 from o2c.ids import shopify_gid
@@ -43,7 +44,6 @@ from o2c.orders import (
     TaxLine,
     Totals,
     Transaction,
-    TransactionKind,
 )
 
 Currencies = tuple[str, str]  # (shop, presentment)
@@ -281,17 +281,10 @@ def _adjustment(o: Obj, cur: Currencies) -> OrderAdjustment:
 
 
 def _transaction(o: Obj, cur: Currencies) -> Transaction:
-    kind = o.string("kind").lower()
-    try:
-        parsed_kind = TransactionKind(kind)
-    except ValueError:
-        raise PayloadError(
-            f"unknown transaction kind {kind!r}", where=o.at("kind")
-        ) from None
     return Transaction(
         external_id=o.rest_gid("OrderTransaction"),
         gateway=o.opt_str("gateway") or "",
-        kind=parsed_kind,
+        kind=transaction_kind(o),
         status=o.string("status").lower(),
         # REST transactions are in the buyer's currency; `currency` may be null.
         amount=to_money(o.raw("amount"), o.opt_str("currency") or cur[1], o.path),

@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 from o2c.errors import PayloadError
 from o2c.ids import shopify_gid
 from o2c.money import Money, MoneyBag, quantum
+from o2c.orders import TransactionKind
 
 # Amounts beyond this many integer digits are not money a shop charged.
 _MAX_AMOUNT_DIGITS = 15
@@ -451,3 +452,14 @@ def in_time_order(items: Iterable[D]) -> tuple[D, ...]:
 def lower_or_none(value: str | None) -> str | None:
     """Return an enum-like value in lower case (Shopify REST vocabulary)."""
     return value.lower() if value is not None else None
+
+
+def transaction_kind(o: Obj) -> TransactionKind:
+    """Return a transaction's `kind` (any letter case); PayloadError when unknown."""
+    kind = o.string("kind").lower()
+    try:
+        return TransactionKind(kind)
+    except ValueError:
+        raise PayloadError(
+            f"unknown transaction kind {kind!r}", where=o.at("kind")
+        ) from None

@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from connectors.shopify.payload import Obj, kind_of, loads, to_money
+from connectors.shopify.payload import Obj, kind_of, loads, to_money, transaction_kind
 from o2c.errors import PayloadError
 from o2c.ids import shopify_gid
-from o2c.orders import Transaction, TransactionKind
+from o2c.orders import Transaction
 from o2c.payments import StorefrontTransaction
 
 
@@ -45,17 +45,10 @@ def transaction_from_webhook(
 
 
 def _transaction(o: Obj) -> Transaction:
-    kind = o.string("kind").lower()
-    try:
-        parsed_kind = TransactionKind(kind)
-    except ValueError:
-        raise PayloadError(
-            f"unknown transaction kind {kind!r}", where=o.at("kind")
-        ) from None
     return Transaction(
         external_id=o.rest_gid("OrderTransaction"),
         gateway=o.opt_str("gateway") or "",
-        kind=parsed_kind,
+        kind=transaction_kind(o),
         status=o.string("status").lower(),
         amount=to_money(o.raw("amount"), _currency(o), o),
         created_at=o.opt_timestamp("created_at"),
