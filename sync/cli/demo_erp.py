@@ -220,31 +220,36 @@ def write_mapping(path: Path, orders: list[Order]) -> None:
     path.write_text(MAPPING_HEAD + "\n" + "\n".join(rules), encoding="utf-8")
 
 
+# Odoo's payment states of an invoice that a registered payment has reached.
+PAID_STATES = ("paid", "in_payment", "partial")
+
+
 @dataclass
 class InvoiceCheck:
     """Posted invoices read back from Odoo against their orders' totals."""
 
     expected: int = 0  # orders with an invoice, or that should have one
     matching: int = 0
+    with_payment: int = 0  # Odoo's payment_state is paid, in payment or partial
     mismatched: list[str] = field(default_factory=list)  # "#1001: 10.00 != 9.99"
     missing: list[str] = field(default_factory=list)  # order numbers
 
 
 def check_invoices(admin: OdooAdmin, orders: list[Order]) -> InvoiceCheck:
-    """Read every hub invoice from Odoo; compare each total with its order's."""
+    """Read every hub invoice from Odoo; compare each total with its order's and
+    count those a registered payment has (partly) paid."""
     prefix = f"o2c_hub.invoice.{SANDBOX_SHOP_NAME}."
     rows = admin.call(
         "account.move",
         "search_read",
         [[["move_type", "=", "out_invoice"], ["state", "=", "posted"]]],
-        fields=["ref", "amount_total"],
+        fields=["ref", "amount_total", "payment_state"],
     )
-    totals = {
-        str(row["ref"]): Decimal(row["amount_total"])
-        for row in rows
-        if str(row.get("ref") or "").startswith(prefix)
-    }
-    check = InvoiceCheck()
+    ours = [row for row in rows if str(row.get("ref") or "").startswith(prefix)]
+    totals = {str(row["ref"]): Decimal(row["amount_total"]) for row in ours}
+    check = InvoiceCheck(
+        with_payment=sum(1 for row in ours if row.get("payment_state") in PAID_STATES)
+    )
     for order in orders:
         posted = totals.get(prefix + order.number.lstrip("#"))
         # An order cancelled before the hub saw it needs no invoice; one

@@ -33,6 +33,7 @@ class DemoRun:
     invoices: InvoiceCheck = field(default_factory=InvoiceCheck)
     stripe: StripeDelivery | None = None
     stripe_figures: dict[str, int] = field(default_factory=dict)
+    storefront_payments: dict[str, int] = field(default_factory=dict)
     statements: StatementImports | None = None
 
 
@@ -76,6 +77,7 @@ def _erp_json(run: DemoRun) -> dict[str, Any]:
             "total_mismatches": figures.get("invoices.total_mismatches", 0),
             "expected": check.expected,
             "matching_order_total": check.matching,
+            "with_payment": check.with_payment,
             "mismatched": check.mismatched,
             "missing": check.missing,
         },
@@ -85,9 +87,14 @@ def _erp_json(run: DemoRun) -> dict[str, Any]:
 
 
 def _stripe_json(run: DemoRun) -> dict[str, Any]:
-    sent, figures = run.stripe, run.stripe_figures
+    sent, figures, storefront = run.stripe, run.stripe_figures, run.storefront_payments
     return {
-        "payments": {"stripe": figures.get("payments", 0)},
+        "payments": {
+            "stripe": figures.get("payments", 0),
+            "storefront_transactions": storefront.get("storefront_transactions", 0),
+            "registered": storefront.get("registered", 0),
+            "linked_storefront": storefront.get("linked_storefront", 0),
+        },
         "payouts": {
             "generated": sent.payouts if sent else 0,
             "reconciled": figures.get("payouts_reconciled", 0),
@@ -122,6 +129,7 @@ def summary_table(run: DemoRun) -> Table:
     table = Table("", "", title="o2c-hub demo", show_header=False)
     orders, webhooks, invoices = data["orders"], data["webhooks"], data["invoices"]
     stripe, statements = data["stripe_webhooks"], data["statement_lines"]
+    payments = data["payments"]
     rows = [
         ("orders generated", orders["generated"]),
         ("orders stored", orders["stored"]),
@@ -136,12 +144,16 @@ def summary_table(run: DemoRun) -> Table:
             "invoice total = order total (read back)",
             f"{invoices['matching_order_total']} of {invoices['expected']}",
         ),
+        ("invoices with a payment (read back)", invoices["with_payment"]),
         ("invoices held", invoices["held"]),
         ("invoice total mismatches (hub's check)", invoices["total_mismatches"]),
         ("credit notes posted", data["credit_notes"]["posted"]),
         ("ERP calls", data["erp"]["calls"]),
         ("Stripe webhooks delivered (duplicates)", _pair(stripe)),
+        ("storefront transactions stored", payments["storefront_transactions"]),
+        ("payments registered in Odoo", payments["registered"]),
         ("Stripe payments stored", data["payments"]["stripe"]),
+        ("Stripe payments linked via storefront", payments["linked_storefront"]),
         ("payouts reconciled", data["payouts"]["reconciled"]),
         ("journal entries posted", data["journal_entries"]["posted"]),
         ("statement lines imported", statements["imported"]),

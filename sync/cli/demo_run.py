@@ -30,6 +30,7 @@ from connectors.sandbox.shopify import SandboxOrder, SendStats, render_rest
 from connectors.shopify.parse import order_from_webhook
 from o2c.money import Money
 from o2c.orders import Order
+from o2c.payments import LinkSource, Payment
 from sync.cli.context import stderr, stdout
 from sync.cli.demo_bank import import_twice, write_statements
 from sync.cli.demo_erp import (
@@ -57,7 +58,14 @@ from sync.http import ServerThread, app_for_hub
 from sync.outbox import demo_summary
 from sync.runtime import Hub
 from sync.status import hub_status
-from sync.store.models import Command, CommandStatus, InboxEvent, OrderRecord
+from sync.store.models import (
+    Command,
+    CommandStatus,
+    InboxEvent,
+    OrderRecord,
+    StorefrontTransactionRecord,
+)
+from sync.store.models_stripe import StripeKind, StripeObjectRecord
 
 DUPLICATE_RATE = 0.15
 REORDER_WINDOW = 6
@@ -114,6 +122,7 @@ def run_demo(
         run.invoicing = demo_summary(hub.engine, erp_calls=hub.gateway().calls)
         run.invoices = check_invoices(boxes.admin, parsed)
         run.stripe, run.stripe_figures = sent, stripe_figures(hub.engine)
+        run.storefront_payments = storefront_payment_figures(hub.engine)
         run.statements = statements
         _compare(hub.engine, settings, parsed, run)
     run.seconds = time.monotonic() - started
@@ -249,6 +258,37 @@ def _inbox_counts(engine: Engine, source: str) -> dict[str, int]:
     with engine.connect() as conn:
         counts.update({status: int(n) for status, n in conn.execute(query)})
     return counts
+
+
+def storefront_payment_figures(engine: Engine) -> dict[str, int]:
+    """Count what the hub made of the storefront's transactions: transactions
+    stored, payments registered in the ERP (done `RegisterPayment` commands) and
+    Stripe payments linked to an order through a storefront transaction."""
+    with engine.connect() as conn:
+        transactions = conn.execute(
+            select(func.count()).select_from(StorefrontTransactionRecord)
+        ).scalar_one()
+        registered = conn.execute(
+            select(func.count()).where(
+                Command.kind == "RegisterPayment", Command.status == CommandStatus.DONE
+            )
+        ).scalar_one()
+        payments = conn.execute(
+            select(StripeObjectRecord.data).where(
+                StripeObjectRecord.kind == StripeKind.PAYMENT
+            )
+        ).scalars()
+        linked = sum(1 for data in payments if _linked_by_storefront(data))
+    return {
+        "storefront_transactions": int(transactions),
+        "registered": int(registered),
+        "linked_storefront": linked,
+    }
+
+
+def _linked_by_storefront(data: str) -> bool:
+    payment = Payment.model_validate_json(data)
+    return any(link.via == LinkSource.STOREFRONT_TRANSACTION for link in payment.links)
 
 
 def _compare(

@@ -5,9 +5,11 @@ The public names for tests and the `o2c-hub demo` command:
 - `generate_orders(count, seed=..., shop_domain=...)` -> list of `SandboxOrder`
 - `render_rest(order)` -> the webhook (REST) body; `render_graphql(order)` -> the
   Admin GraphQL `Order` node as the connector's `fetch_order` reads it;
-  `render_order_transactions(order)` -> its `order_transactions/create` bodies;
+  `render_order_transactions(order)` -> its `order_transactions/create` bodies
+  (`render_transaction(transaction, order)` -> one of them);
   `webhook_order(order, shop=...)` -> the Order parsed from both kinds of webhook
-- `events_for(order)` -> the (topic, body) webhooks of the order's life
+- `events_for(order)` -> the (topic, body) webhooks of the order's life, one
+  `order_transactions/create` per transaction among them
 - `as_of(order, moment)` / `versions(order)` -> earlier versions of an order
 - `SandboxShopify` -> the loopback HTTP server; `WebhookSender` -> signed deliveries
 """
@@ -23,6 +25,7 @@ from connectors.sandbox.shopify.render import (
     render_order_transactions,
     render_refund,
     render_rest,
+    render_transaction,
 )
 from connectors.sandbox.shopify.server import SandboxShopify
 from connectors.sandbox.shopify.webhooks import (
@@ -46,6 +49,7 @@ __all__ = [
     "render_order_transactions",
     "render_refund",
     "render_rest",
+    "render_transaction",
     "versions",
     "webhook_order",
 ]

@@ -105,6 +105,7 @@ class _Life:
             payment_id=payment_id,
         )
         self.transactions.append(transaction)
+        self.milestones.append(Milestone("order_transactions/create", at, number))
         return transaction
 
     def pay_at_checkout(self) -> None:

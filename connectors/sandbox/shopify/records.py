@@ -247,8 +247,11 @@ class PaymentTerms:
 class Milestone:
     """A moment in the order's life that changed it (and produced webhooks)."""
 
-    topic: str  # orders/create | orders/paid | orders/fulfilled | refunds/create ...
+    # orders/create, orders/paid, refunds/create, order_transactions/create ...
+    topic: str
     at: datetime
+    # The transaction an `order_transactions/create` milestone announces.
+    transaction_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

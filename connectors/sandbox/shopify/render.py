@@ -11,16 +11,21 @@ Where real Shopify is unknown, the sandbox assumes:
 - refunded shipping appears as `refund_shipping_lines` with `subtotal_amount_set` and
   `tax_amount_set` (no `order_adjustments`);
 - `current_total_discounts` does not shrink when discounted units are refunded;
-- a line's deprecated `total_discount` equals the sum of its discount allocations.
+- a line's deprecated `total_discount` equals the sum of its discount allocations;
+- a transaction's `total_unsettled_set` is what is left to capture (an authorization
+  less its captures, zero once voided; zero for other kinds), and only transactions
+  through Shopify Payments or Stripe carry card `payment_details`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from connectors.sandbox.shopify.lifecycle import (
+    STRIPE_GATEWAYS,
     financial_status,
     fulfilled_quantity,
     fulfillment_status,
@@ -42,6 +47,11 @@ from connectors.sandbox.shopify.records import (
 
 Json = dict[str, Any]
 _ZERO = Amount(Decimal(0), Decimal(0))
+_CARDS = (
+    ("Visa", "visa"),
+    ("Mastercard", "master"),
+    ("American Express", "american_express"),
+)
 
 
 def gid(kind: str, numeric_id: int) -> str:
@@ -507,8 +517,9 @@ def render_order_transactions(order: SandboxOrder) -> list[Json]:
 
 
 def render_transaction(transaction: Transaction, order: SandboxOrder) -> Json:
-    """Return a transaction as REST writes it (amount in presentment currency)."""
-    return {
+    """Return a transaction as REST writes it (amount in presentment currency), the
+    body of its `order_transactions/create` webhook."""
+    body: Json = {
         "id": transaction.id,
         "admin_graphql_api_id": gid("OrderTransaction", transaction.id),
         "order_id": order.id,
@@ -532,6 +543,55 @@ def render_transaction(transaction: Transaction, order: SandboxOrder) -> Json:
         ),
         "currency": order.presentment_currency,
         "payment_id": transaction.payment_id,
+        "total_unsettled_set": _unsettled(transaction, order),
         "manual_payment_gateway": transaction.gateway == "manual",
         "amount_rounding": None,
+    }
+    if transaction.gateway in STRIPE_GATEWAYS:
+        body["payment_details"] = _card_details(transaction)
+    return body
+
+
+def _unsettled(transaction: Transaction, order: SandboxOrder) -> Json:
+    """What is left to capture on the transaction at this version: an authorization
+    less its captures (nothing once voided); nothing for other kinds."""
+    left = _ZERO
+    if transaction.kind == "authorization":
+        children = [t for t in order.transactions if t.parent_id == transaction.id]
+        if not any(t.kind == "void" for t in children):
+            left = transaction.amount - Amount.total(
+                t.amount for t in children if t.kind == "capture"
+            )
+    return {
+        "presentment_money": {
+            "amount": str(round_to(left.presentment, order.presentment_currency)),
+            "currency": order.presentment_currency,
+        },
+        "shop_money": {
+            "amount": str(round_to(left.shop, order.currency)),
+            "currency": order.currency,
+        },
+    }
+
+
+def _card_details(transaction: Transaction) -> Json:
+    """The card a Stripe-processed payment used, derived from its payment id so the
+    same seed gives the same card (all of a payment's transactions name it)."""
+    digest = hashlib.blake2b(
+        str(transaction.payment_id).encode(), digest_size=4
+    ).digest()
+    company, method = _CARDS[digest[0] % len(_CARDS)]
+    last4 = int.from_bytes(digest[1:], "big") % 10_000
+    return {
+        "credit_card_bin": None,
+        "avs_result_code": None,
+        "cvv_result_code": None,
+        "credit_card_number": f"•••• •••• •••• {last4:04d}",
+        "credit_card_company": company,
+        "buyer_action_info": None,
+        "credit_card_name": None,
+        "credit_card_wallet": None,
+        "credit_card_expiration_month": None,
+        "credit_card_expiration_year": None,
+        "payment_method_name": method,
     }

@@ -1,15 +1,18 @@
 """Sandbox Shopify webhooks: an order's life as deliveries, signed, sent.
 
 `events_for(order)` lists the webhooks an order's life produces, each a (topic, body)
-pair whose body is the order (or refund) at that version. `WebhookSender` POSTs them
-with Shopify's headers and HMAC, retries a delivery that is not answered 2xx, and can
-duplicate (same webhook id again), delay and reorder deliveries.
+pair whose body is the order (or refund, or transaction) at that version.
+`WebhookSender` POSTs them with Shopify's headers and HMAC, retries a delivery that is
+not answered 2xx, and can duplicate (same webhook id again), delay and reorder
+deliveries.
 
 Where real Shopify is unknown, the sandbox assumes:
 - each delivery (topic and version) has its own `X-Shopify-Event-Id`, and a duplicate
   resends the same webhook id and event id (Shopify says a repeated event id means a
   duplicate);
-- `orders/updated` follows every change after creation, beside the specific topic;
+- `orders/updated` follows every change after creation, beside the specific topic,
+  but not an `order_transactions/create` (the `orders/paid` or other topic of the
+  same moment announces the order's change);
 - retries are immediate or `retry_delay` apart, not Shopify's hours-long schedule.
 """
 
@@ -29,16 +32,33 @@ import requests
 
 from connectors.sandbox.shopify.lifecycle import versions
 from connectors.sandbox.shopify.records import SandboxOrder
-from connectors.sandbox.shopify.render import render_refund, render_rest
+from connectors.sandbox.shopify.render import (
+    render_refund,
+    render_rest,
+    render_transaction,
+)
 from connectors.shopify import webhooks as shopify_webhooks
 
 logger = logging.getLogger(__name__)
 
 
+TRANSACTION_TOPIC = "order_transactions/create"
+
+
 def events_for(order: SandboxOrder) -> list[tuple[str, dict[str, Any]]]:
-    """Return the (topic, body) webhooks of the order's life, oldest first."""
+    """Return the (topic, body) webhooks of the order's life, oldest first.
+
+    Each transaction is its own `order_transactions/create` webhook (the REST
+    transaction), since the `orders/*` bodies carry no transactions.
+    """
     events: list[tuple[str, dict[str, Any]]] = []
     for milestone, version in versions(order):
+        if milestone.topic == TRANSACTION_TOPIC:
+            transaction = next(
+                t for t in version.transactions if t.id == milestone.transaction_id
+            )
+            events.append((TRANSACTION_TOPIC, render_transaction(transaction, version)))
+            continue
         if milestone.topic == "refunds/create":
             refund = next(r for r in version.refunds if r.created_at == milestone.at)
             events.append(("refunds/create", render_refund(refund, version)))

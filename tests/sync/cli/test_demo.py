@@ -52,6 +52,12 @@ def test_demo_invoices_every_order_in_odoo_with_the_order_total(
     assert invoices["total_mismatches"] == 0
     assert invoices["held"] == 0
     assert summary["credit_notes"]["posted"] >= 0
+    # Each transaction came as its own webhook; captures and sales were applied
+    # to the invoices in Odoo, which read back as (partly) paid.
+    payments = summary["payments"]
+    assert payments["storefront_transactions"] > 0
+    assert payments["registered"] > 0
+    assert 0 < invoices["with_payment"] <= payments["registered"]
     assert summary["erp"]["calls"] > 0
     assert summary["odoo"]["version"] == 19
     assert summary["dead_letters"] == 0
@@ -119,3 +125,4 @@ def test_demo_table_for_people(tmp_path: Path) -> None:
     assert "duplicates absorbed" in result.stdout
     assert "invoice total = order total" in result.stdout
     assert "payouts reconciled" in result.stdout
+    assert "payments registered in Odoo" in result.stdout

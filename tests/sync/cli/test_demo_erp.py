@@ -118,3 +118,45 @@ def test_check_counts_matching_and_names_mismatched_and_missing_invoices(
     assert check.matching == 1
     assert [m.split(":")[0] for m in check.mismatched] == [wrong.number]
     assert check.missing == [missing.number]
+    assert check.with_payment == 0
+
+
+def test_check_counts_invoices_a_registered_payment_has_paid(
+    admin: OdooAdmin, odoo: SandboxOdoo
+) -> None:
+    orders = [
+        o
+        for o in demo_orders(20)
+        if not o.is_cancelled and o.totals.total.presentment.currency != "KWD"
+    ][:2]
+    paid, _unpaid = orders
+    for order in orders:
+        post_invoice(admin, odoo, order, total=order.totals.total.presentment.amount)
+    [invoice] = admin.call(
+        "account.move",
+        "search",
+        [[["ref", "=", "o2c_hub.invoice.demo." + paid.number[1:]]]],
+    )
+    [journal] = admin.call("account.journal", "search", [[["code", "=", "BNK1"]]])
+    context = {"active_model": "account.move", "active_ids": [invoice]}
+    values = {
+        "amount": str(paid.totals.total.presentment.amount),
+        "currency_id": odoo.ref(f"base.{paid.totals.total.presentment.currency}"),
+        "journal_id": journal,
+        "communication": "test payment",
+    }
+    wizard = admin.call(
+        "account.payment.register", "create", [[values]], context=context
+    )
+    wizard_id = wizard[0] if isinstance(wizard, list) else wizard
+    admin.call(
+        "account.payment.register",
+        "action_create_payments",
+        [[wizard_id]],
+        context=context,
+    )
+
+    check = check_invoices(admin, orders)
+
+    assert check.matching == 2
+    assert check.with_payment == 1

@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from connectors.sandbox.shopify import SandboxOrder, WebhookSender, events_for
 from connectors.shopify import webhooks as shopify_webhooks
 from connectors.shopify.parse import order_from_webhook
+from connectors.shopify.transactions import transaction_from_webhook
 
 SECRET = "hook-secret"
 
@@ -162,11 +164,72 @@ def test_order_life_yields_versions_the_connector_parses_in_order(
     parsed = [
         order_from_webhook(body, shop="s")
         for t, body in events
-        if t != "refunds/create"
+        if t.startswith("orders/")
     ]
 
     assert topics[0] == "orders/create"
     assert "refunds/create" in topics and "orders/fulfilled" in topics
+    assert topics.count("order_transactions/create") == len(refunded.transactions)
     assert all(a.version <= b.version for a, b in itertools.pairwise(parsed))
     assert parsed[0].refunds == () and parsed[-1].refunds
     assert parsed[-1].version == refunded.updated_at
+
+
+def test_each_transaction_is_one_signed_order_transactions_delivery_at_its_time(
+    receiver: Receiver, orders: list[SandboxOrder]
+) -> None:
+    sample = orders[:12]
+    sender = _sender(receiver)
+    deliveries = sender.deliveries_for(sample)
+
+    stats = sender.send(deliveries)
+
+    got = [
+        r
+        for r in receiver.received
+        if r.headers[shopify_webhooks.TOPIC_HEADER] == "order_transactions/create"
+    ]
+    expected = {(o.id, t.id): (o, t) for o in sample for t in o.transactions}
+    assert stats.delivered == len(deliveries) and len(expected) > 12
+    assert len(got) == len(expected)
+    seen = set()
+    for delivery in got:
+        hmac_header = delivery.headers[shopify_webhooks.HMAC_HEADER]
+        assert shopify_webhooks.verify_hmac(delivery.body, hmac_header, [SECRET])
+        parsed = transaction_from_webhook(delivery.body, shop="s")
+        body = json.loads(delivery.body)
+        order, transaction = expected[(body["order_id"], body["id"])]
+        seen.add((order.id, transaction.id))
+        assert parsed.order_external_id == f"gid://shopify/Order/{order.id}"
+        assert parsed.transaction.kind == transaction.kind
+        assert parsed.transaction.created_at == transaction.created_at
+        triggered = delivery.headers[shopify_webhooks.TRIGGERED_AT_HEADER]
+        assert datetime.fromisoformat(triggered) == transaction.created_at
+    assert seen == set(expected)
+
+
+def test_transactions_are_duplicated_and_reordered_like_the_other_topics(
+    receiver: Receiver, orders: list[SandboxOrder]
+) -> None:
+    sender = _sender(receiver)
+    deliveries = sender.deliveries_for(orders[:40])
+
+    stats = sender.send(deliveries, duplicate_rate=0.3, reorder_window=6, seed=5)
+
+    topics = [r.headers[shopify_webhooks.TOPIC_HEADER] for r in receiver.received]
+    ids = [r.headers[shopify_webhooks.WEBHOOK_ID_HEADER] for r in receiver.received]
+    transaction_ids = [
+        i for i, t in zip(ids, topics, strict=True) if t == "order_transactions/create"
+    ]
+    assert stats.duplicates > 0
+    assert len(transaction_ids) > len(set(transaction_ids))
+    # Some order's transaction arrives before that order's first version.
+    first_seen: dict[int, str] = {}
+    for received, topic in zip(receiver.received, topics, strict=True):
+        body = json.loads(received.body)
+        order_id = body["order_id"] if "order_id" in body and "kind" in body else None
+        if order_id is None and topic.startswith("orders/"):
+            order_id = body["id"]
+        if order_id is not None:
+            first_seen.setdefault(order_id, topic)
+    assert "order_transactions/create" in first_seen.values()
