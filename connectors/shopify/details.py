@@ -178,16 +178,11 @@ def _page_connections(
     client: ShopifyClient, kind: NodeKind, node: dict[str, Any]
 ) -> None:
     """Read the further pages of each connection that has them, in place."""
-    for name, items in kind.items.items():
+    for name in kind.items:
         current = _connection(node, name)
         while current["pageInfo"].get("hasNextPage"):
-            document = (
-                "query NodePage($id: ID!, $after: String) { node(id: $id) { "
-                f"__typename ... on {kind.typename} {{ "
-                f"{connection(name, items, kind.pages[name], after='$after')} }} }} }}"
-            )
             data = client.execute(
-                document,
+                _page_document(kind, name),
                 {"id": node["id"], "after": current["pageInfo"].get("endCursor")},
                 operation=f"{kind.typename.lower()}_{name}_page",
                 external_id=node["id"],
@@ -198,6 +193,15 @@ def _page_connections(
             more = _connection(page, name)
             current["nodes"].extend(more["nodes"])
             current["pageInfo"] = more["pageInfo"]
+
+
+def _page_document(kind: NodeKind, name: str) -> str:
+    """The query for the next page of connection `name` of one node of `kind`."""
+    page = connection(name, kind.items[name], kind.pages[name], after="$after")
+    return (
+        "query NodePage($id: ID!, $after: String) { node(id: $id) { "
+        f"__typename ... on {kind.typename} {{ {page} }} }} }}"
+    )
 
 
 def _connection(parent: dict[str, Any], key: str) -> dict[str, Any]:

@@ -52,3 +52,54 @@ def test_bulk_query_stays_within_five_connections() -> None:
 def test_bulk_query_quotes_search_text_safely() -> None:
     text = queries.bulk_orders_query('tag:"a\\b"')
     assert 'query: "tag:\\"a\\\\b\\""' in text
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        ["refund"],
+        ["fulfillment"],
+        ["paymentTerms"],
+        ["fulfillment", "paymentTerms", "refund"],
+    ],
+    ids=["refunds", "fulfillments", "payment-terms", "all-three"],
+)
+def test_batched_detail_documents_are_valid_against_admin_2026_01(
+    admin_schema: Any, kinds: list[str]
+) -> None:
+    from connectors.shopify.details import (
+        FULFILLMENT_KIND,
+        PAYMENT_TERMS_KIND,
+        REFUND_KIND,
+        _batch_document,
+    )
+
+    by_name = {
+        "refund": REFUND_KIND,
+        "fulfillment": FULFILLMENT_KIND,
+        "paymentTerms": PAYMENT_TERMS_KIND,
+    }
+    document = _batch_document([by_name[kind] for kind in kinds])
+    errors = validate(admin_schema, parse(document))
+    assert [e.message for e in errors] == []
+
+
+def test_next_page_documents_of_detail_connections_are_valid_against_admin_2026_01(
+    admin_schema: Any,
+) -> None:
+    from connectors.shopify.details import (
+        FULFILLMENT_KIND,
+        PAYMENT_TERMS_KIND,
+        REFUND_KIND,
+        _page_document,
+    )
+
+    pages = [
+        _page_document(kind, name)
+        for kind in (REFUND_KIND, FULFILLMENT_KIND, PAYMENT_TERMS_KIND)
+        for name in kind.items
+    ]
+    assert pages  # refunds and fulfillments have connections to page
+    for document in pages:
+        errors = validate(admin_schema, parse(document))
+        assert [e.message for e in errors] == [], document
