@@ -112,7 +112,7 @@ PAYMENT_TERMS = """
 # Refunds and fulfillments are plain lists holding connections. Read in full
 # inside the order they would cost more than Shopify's 1,000-point limit for one
 # query, and a bulk operation cannot select them at all; so the order lists their
-# ids and each one is read by id (REFUND_BY_ID, FULFILLMENT_BY_ID).
+# ids, and `details.read_nodes` reads them by id, many in one query.
 REFUND_IDS = f"refunds(first: {REFUNDS_MAX + 1}) {{ id }}"
 FULFILLMENT_IDS = f"fulfillments(first: {FULFILLMENTS_MAX + 1}) {{ id }}"
 
@@ -128,7 +128,7 @@ REFUND_ITEMS = {
 }
 FULFILLMENT_ITEMS = {"fulfillmentLineItems": "quantity lineItem { id }"}
 
-# Page sizes when one refund or fulfillment is read by id (REFUND_BY_ID, ...).
+# Page sizes when the further pages of a refund's or fulfillment's connections are read.
 REFUND_PAGES = {
     "refundLineItems": REFUND_LINES_MAX,
     "refundShippingLines": REFUND_PARTS_MAX,
@@ -162,9 +162,6 @@ def fulfillment_selection(pages: dict[str, int]) -> str:
         f"{{ number }} {lines}"
     )
 
-
-REFUND = refund_selection(REFUND_PAGES)
-FULFILLMENT = fulfillment_selection(FULFILLMENT_PAGES)
 
 ORDER_CONNECTIONS = f"""
     lineItems(first: {LINE_ITEMS_PAGE}) {{ nodes {{ {LINE_ITEM} }} {PAGE_INFO} }}
@@ -201,26 +198,6 @@ query OrderLineItems($id: ID!, $after: String) {{
             nodes {{ {LINE_ITEM} }} {PAGE_INFO}
         }}
     }}
-}}
-"""
-
-# What a bulk operation cannot select: payment terms and the refund and
-# fulfillment ids (each then read by id).
-ORDER_DETAILS = f"""
-query OrderDetails($id: ID!) {{
-    order(id: $id) {{ id {PAYMENT_TERMS} {REFUND_IDS} {FULFILLMENT_IDS} }}
-}}
-"""
-
-REFUND_BY_ID = f"""
-query RefundById($id: ID!) {{
-    node(id: $id) {{ __typename ... on Refund {{ {REFUND} }} }}
-}}
-"""
-
-FULFILLMENT_BY_ID = f"""
-query FulfillmentById($id: ID!) {{
-    node(id: $id) {{ __typename ... on Fulfillment {{ {FULFILLMENT} }} }}
 }}
 """
 

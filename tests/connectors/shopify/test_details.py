@@ -70,8 +70,6 @@ def _sent(mocked: responses.RequestsMock) -> list[dict[str, Any]]:
     "document",
     [
         queries.ORDER_BY_ID,
-        queries.REFUND_BY_ID,
-        queries.FULFILLMENT_BY_ID,
         queries.ORDER_LINE_ITEMS_PAGE,
     ],
 )

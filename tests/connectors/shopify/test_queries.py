@@ -12,9 +12,6 @@ from connectors.shopify import queries
 DOCUMENTS = {
     "ORDER_BY_ID": queries.ORDER_BY_ID,
     "ORDER_LINE_ITEMS_PAGE": queries.ORDER_LINE_ITEMS_PAGE,
-    "ORDER_DETAILS": queries.ORDER_DETAILS,
-    "REFUND_BY_ID": queries.REFUND_BY_ID,
-    "FULFILLMENT_BY_ID": queries.FULFILLMENT_BY_ID,
     "ORDERS_UPDATED": queries.ORDERS_UPDATED,
     "BULK_RUN_QUERY": queries.BULK_RUN_QUERY,
     "BULK_OPERATION": queries.BULK_OPERATION,

@@ -25,7 +25,8 @@ from sync.jobs.shopify_source import ShopifyOrderSource, parse_bulk_chunk
 
 class BulkResultSource(ShopifyOrderSource):
     """The Shopify source with its bulk result file and order details in memory:
-    `lines` as Shopify writes them, `details[gid]` what ORDER_DETAILS answers."""
+    `lines` as Shopify writes them, `details[gid]` the order's payment terms,
+    refunds and fulfillments as read by id."""
 
     def __init__(self, nodes: list[dict[str, Any]]) -> None:
         super().__init__()

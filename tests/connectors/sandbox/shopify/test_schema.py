@@ -90,7 +90,6 @@ def test_committed_schema_file_is_what_the_subset_tool_cuts_from_the_real_sdl(
     [
         "ORDER_BY_ID",
         "ORDER_LINE_ITEMS_PAGE",
-        "ORDER_DETAILS",
         "ORDERS_UPDATED",
         "BULK_RUN_QUERY",
         "BULK_OPERATION",
