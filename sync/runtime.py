@@ -56,7 +56,9 @@ class Hub:
         self.clock = clock
         self.engine = make_engine(settings.store_url)
         self.huey = huey if huey is not None else make_huey(settings)
-        self.orders: OrderSource = orders or ShopifyOrderSource()
+        # Set as the hub stops: connector waits in jobs in hand end at once.
+        self.stopping = threading.Event()
+        self.orders: OrderSource = orders or ShopifyOrderSource(stopping=self.stopping)
         # Leases serialize work per key between threads too, so each thread of this
         # process takes them under its own name.
         self._owner_base = new_owner("worker")
@@ -96,6 +98,12 @@ class Hub:
     def migrate(self) -> None:
         """Bring the database schema to the code's revision heads."""
         migrate(self.engine)
+
+    def interrupt_waits(self) -> None:
+        """Cut short the waits of the jobs in hand (Shopify retry backoff and
+        pacing): called as the hub stops, so that stopping does not wait for them.
+        A job cut short fails its attempt and is retried later, losing nothing."""
+        self.stopping.set()
 
     def close(self) -> None:
         """Release the database pool and the queue's connection."""

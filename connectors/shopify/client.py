@@ -70,13 +70,20 @@ class ShopifyClient:
         self._token = access_token
 
     @classmethod
-    def from_settings(cls, shop: ShopSettings) -> ShopifyClient:
-        """Build a client from a configured shop (its version, token and base URL)."""
+    def from_settings(
+        cls, shop: ShopSettings, *, sleep: Callable[[float], None] = time.sleep
+    ) -> ShopifyClient:
+        """Build a client from a configured shop (its version, token and base URL).
+
+        `sleep` waits between retries and while pacing; a hub passes one that a stop
+        cuts short.
+        """
         return cls(
             domain=shop.domain,
             access_token=shop.access_token.get_secret_value(),
             api_version=shop.api_version,
             base_url=shop.base_url,
+            sleep=sleep,
         )
 
     def __repr__(self) -> str:  # never shows the token

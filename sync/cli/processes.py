@@ -92,6 +92,7 @@ def _serve_until_signal(
     logger.info("received %s: stopping", name)
     # No new deliveries first, then what enqueues, then what works the queue.
     server.stop()
+    hub.interrupt_waits()
     for part in also:
         part.stop()
     hub.close()

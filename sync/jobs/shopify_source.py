@@ -60,9 +60,13 @@ class ShopifyOrderSource:
 
     parse_chunk = staticmethod(parse_bulk_chunk)
 
-    def __init__(self) -> None:
+    def __init__(self, *, stopping: threading.Event | None = None) -> None:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+        # Set when the hub stops: the clients' waits (retry backoff, throttle
+        # pacing) return at once, so the jobs in hand end instead of holding the
+        # stop for up to a minute while Shopify is unreachable.
+        self.stopping = stopping or threading.Event()
 
     def parse_webhook(self, body: bytes, *, shop: str) -> Order:
         """Return the order in a REST-shaped webhook body; raises PayloadError."""
@@ -148,5 +152,10 @@ class ShopifyOrderSource:
 
         with self._lock:
             if shop.name not in self._clients:
-                self._clients[shop.name] = ShopifyClient.from_settings(shop)
+                self._clients[shop.name] = ShopifyClient.from_settings(
+                    shop, sleep=self._pause
+                )
             return self._clients[shop.name]
+
+    def _pause(self, seconds: float) -> None:
+        self.stopping.wait(seconds)
