@@ -34,6 +34,8 @@ class DemoRun:
     stripe: StripeDelivery | None = None
     stripe_figures: dict[str, int] = field(default_factory=dict)
     storefront_payments: dict[str, int] = field(default_factory=dict)
+    # Stripe charges named only by their storefront transactions' ids.
+    storefront_charges: list[dict[str, Any]] = field(default_factory=list)
     statements: StatementImports | None = None
 
 
@@ -93,6 +95,7 @@ def _stripe_json(run: DemoRun) -> dict[str, Any]:
             "stripe": figures.get("payments", 0),
             "storefront_transactions": storefront.get("storefront_transactions", 0),
             "registered": storefront.get("registered", 0),
+            "stripe_named_by_storefront": len(run.storefront_charges),
             "linked_storefront": storefront.get("linked_storefront", 0),
         },
         "payouts": {

@@ -42,6 +42,7 @@ from sync.cli.demo_erp import (
 )
 from sync.cli.demo_report import DemoRun
 from sync.cli.demo_stripe import (
+    charge_storefront_orders,
     deliver_events,
     generate_activity,
     payout_summaries,
@@ -101,6 +102,9 @@ def run_demo(
         write_mapping(folder / "mapping.toml", parsed)
         settings = _write_config(folder, boxes.simulators)
         activity = generate_activity(boxes.simulators.stripe, orders=orders)
+        storefront_charges = charge_storefront_orders(
+            boxes.simulators.stripe, generated, activity
+        )
         hub, url = _start_hub(stack, settings)
 
         stats = _deliver(url, generated, seed=seed, quiet=quiet)
@@ -123,6 +127,7 @@ def run_demo(
         run.invoices = check_invoices(boxes.admin, parsed)
         run.stripe, run.stripe_figures = sent, stripe_figures(hub.engine)
         run.storefront_payments = storefront_payment_figures(hub.engine)
+        run.storefront_charges = storefront_charges
         run.statements = statements
         _compare(hub.engine, settings, parsed, run)
     run.seconds = time.monotonic() - started

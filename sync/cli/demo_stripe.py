@@ -6,18 +6,28 @@ manual payout (which Stripe does not break down). Their events are sent to the
 hub's `/webhooks/stripe` shuffled and with duplicates, as Stripe delivers them.
 Amounts are in US dollars, the sandbox Odoo company's currency, so that the
 payouts' clearing entries can be posted.
+
+The shop's orders paid through the `stripe` gateway get their charges too, under
+the ids their storefront transactions name and in the buyer's currency, with no
+order metadata or description: the storefront transaction is the only clue to
+their order. No payout carries them; they stay in the balance.
 """
 
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from config.templates import SANDBOX_STRIPE_WEBHOOK_SECRET
+from connectors.sandbox.shopify import SandboxOrder
+from connectors.sandbox.shopify.pricing import round_to
+from connectors.sandbox.shopify.records import Transaction
 from connectors.sandbox.stripe.generator import (
     DAY,
     Activity,
@@ -27,6 +37,7 @@ from connectors.sandbox.stripe.generator import (
 )
 from connectors.sandbox.stripe.server import SandboxStripe
 from connectors.sandbox.stripe.webhooks import WebhookSender
+from o2c.money import Money
 from sync.store.models import Command, CommandStatus
 from sync.store.models_stripe import StripeKind, StripeObjectRecord
 
@@ -35,6 +46,10 @@ DUPLICATE_RATE = 0.2
 MANUAL_PAYOUT_CHARGES = 3
 DISPUTED_AMOUNT = 4_200  # minor units
 PAYOUT_ENTRY_PREFIX = "o2c_hub.payout.stripe."
+# The storefront gateway whose payments land in the merchant's own Stripe account
+# (Shopify Payments runs on Stripe too, but its charges live in Shopify's account).
+STOREFRONT_GATEWAY = "stripe"
+COLLECTING_KINDS = ("sale", "capture")
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,47 @@ def generate_activity(
         activity=activity,
     )
     return activity
+
+
+def charge_storefront_orders(
+    sandbox: SandboxStripe, orders: Iterable[SandboxOrder], activity: Activity
+) -> list[dict[str, Any]]:
+    """Write a charge for each order's sale or capture through the `stripe` gateway,
+    with the charge and intent ids, amount and currency its transaction names, at
+    its time; add them to `activity` and return them."""
+    charges = [
+        sandbox.account.charge(
+            amount.to_minor(),
+            amount.currency.lower(),
+            created=_unix(transaction.created_at),
+            charge_id=transaction.authorization,
+            intent_id=transaction.payment_id,
+        )
+        for transaction, amount in _collected_through_stripe(orders)
+    ]
+    activity.charges.extend(charges)
+    return charges
+
+
+def _collected_through_stripe(
+    orders: Iterable[SandboxOrder],
+) -> Iterator[tuple[Transaction, Money]]:
+    """The orders' successful sales and captures through the `stripe` gateway, each
+    with its amount in the buyer's (presentment) currency, as Shopify reports it."""
+    for order in orders:
+        for transaction in order.transactions:
+            if (
+                transaction.gateway == STOREFRONT_GATEWAY
+                and transaction.kind in COLLECTING_KINDS
+                and transaction.status == "success"
+            ):
+                currency = order.presentment_currency
+                amount = round_to(transaction.amount.presentment, currency)
+                yield transaction, Money.of(amount, currency)
+
+
+def _unix(moment: datetime) -> int:
+    return int(moment.timestamp())
 
 
 def deliver_events(

@@ -62,9 +62,17 @@ class SandboxAccount:
         metadata: dict[str, str] | None = None,
         description: str | None = None,
         email: str | None = None,
+        charge_id: str | None = None,
+        intent_id: str | None = None,
     ) -> dict[str, Any]:
-        """A succeeded card payment through a payment intent; returns the charge."""
-        charge_id, intent_id = self.new_id("ch_"), self.new_id("pi_")
+        """A succeeded card payment through a payment intent; returns the charge.
+
+        `charge_id` and `intent_id` name the charge and its intent when another
+        system already knows them (a storefront that took the payment); new ids
+        are drawn otherwise. Raises ValueError for an id the account already holds.
+        """
+        charge_id = self._unused(charge_id, "ch_", "charges")
+        intent_id = self._unused(intent_id, "pi_", "payment_intents")
         fee = (amount * 29 + 500) // 1000 + 30
         details = [_fee_detail(fee, currency, "Stripe processing fees", "stripe_fee")]
         vat = (fee * self.fee_vat_rate + 50) // 100
@@ -89,6 +97,16 @@ class SandboxAccount:
         self.event("payment_intent.succeeded", intent, created)
         self.event("charge.succeeded", charge, created)
         return charge
+
+    def _unused(self, given: str | None, prefix: str, kind: str) -> str:
+        """The id asked for, checked to be new and of the kind's shape, or a new one."""
+        if given is None:
+            return self.new_id(prefix)
+        if not given.startswith(prefix) or len(given) == len(prefix):
+            raise ValueError(f"{kind} id {given!r} must start with {prefix!r}")
+        if given in self.store.objects.get(kind, {}):
+            raise ValueError(f"{kind} id {given!r} is already taken in this account")
+        return given
 
     def refund(self, charge_id: str, amount: int, *, created: int) -> dict[str, Any]:
         """A succeeded refund of part or all of a charge; returns the refund."""

@@ -10,6 +10,8 @@ from typing import Any
 from typer.testing import CliRunner
 
 from sync.cli.app import app
+from sync.cli.demo_report import DemoRun, summary_json
+from sync.cli.demo_run import run_demo
 
 runner = CliRunner()
 
@@ -126,3 +128,35 @@ def test_demo_table_for_people(tmp_path: Path) -> None:
     assert "invoice total = order total" in result.stdout
     assert "payouts reconciled" in result.stdout
     assert "payments registered in Odoo" in result.stdout
+
+
+def test_demo_links_stripe_charges_to_orders_through_storefront_transactions(
+    tmp_path: Path,
+) -> None:
+    run = run_demo(tmp_path, orders=30, seed=11, quiet=True)
+    summary = summary_json(run)
+
+    # The charges carry no order metadata or description: only a delivered
+    # storefront transaction naming the charge or its intent can link them.
+    charges = run.storefront_charges
+    assert charges
+    assert all(c["metadata"] == {} and c["description"] is None for c in charges)
+    assert run.stats.failures == 0
+    named = _ids_named_by_delivered_transactions(run)
+    expected = sum(1 for c in charges if {c["id"], c["payment_intent"]} & named)
+    payments = summary["payments"]
+    assert payments["stripe_named_by_storefront"] == len(charges)
+    assert payments["linked_storefront"] == expected > 0
+    assert summary["stripe_webhooks"]["failures"] == 0
+    assert summary["dead_letters"] == 0
+    assert summary["dead_commands"] == 0
+
+
+def _ids_named_by_delivered_transactions(run: DemoRun) -> set[str]:
+    """The charge and intent ids the delivered transaction webhooks name."""
+    named: set[str] = set()
+    for delivery in run.stats.sent:
+        if delivery.topic == "order_transactions/create":
+            body = json.loads(delivery.body)
+            named |= {body["authorization"], body["payment_id"]} - {None}
+    return named
