@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -74,9 +73,6 @@ DOCUMENT_KINDS = ("CreateInvoice", "CreateCreditNote")
 LOCAL_KINDS = ("PlaceHold", "ReleaseHold", "HandOffFulfillment")
 JOURNAL_KINDS = ("PostJournalEntry",)
 PAYMENT_KINDS = ("RegisterPayment",)
-# A test hook: seconds between the ERP's answer and the local commit, so a test
-# can kill the process in the window where only the ERP knows the document.
-COMMIT_DELAY_ENV = "O2C_HUB_TEST_EXECUTOR_DELAY"
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,6 @@ class ExecutorPolicy:
     backoff_base: float = 2.0
     backoff_cap: float = 3600.0
     lease_seconds: float = 300.0
-    commit_delay: float = 0.0  # the test hook, see COMMIT_DELAY_ENV
 
 
 @dataclass
@@ -270,7 +265,6 @@ class Executor:
             created = self.gateway.create_invoices(drafts)  # type: ignore[arg-type]
         else:
             created = self.gateway.create_credit_notes(drafts)  # type: ignore[arg-type]
-        self._commit_delay()
         by_key = {doc.key: doc for doc in created}
         for job, draft in zip(jobs, drafts, strict=True):
             self._record_document(job, draft, by_key.get(draft.idempotency_key), result)
@@ -362,7 +356,6 @@ class Executor:
         journal = self.entry_journal()
         entries = [_as_entry(job.command) for job in jobs]
         created = self.gateway.create_journal_entries(entries, journal_ref=journal)
-        self._commit_delay()
         by_key = {doc.key: doc for doc in created}
         for job in jobs:
             doc = by_key.get(job.idempotency_key)
@@ -395,7 +388,6 @@ class Executor:
         if not requests:
             return
         registered = self.gateway.register_payments(requests)
-        self._commit_delay()
         by_key = {payment.key: payment for payment in registered}
         for job in runnable:
             payment = by_key.get(job.idempotency_key)
@@ -407,10 +399,6 @@ class Executor:
             assert payment is not None
             outcome = {"id": payment.id, "name": payment.name}
             self._finish(job, result, outcome=outcome)
-
-    def _commit_delay(self) -> None:
-        if self.policy.commit_delay:
-            time.sleep(self.policy.commit_delay)
 
     # -- bookkeeping -------------------------------------------------------------
 

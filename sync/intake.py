@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -138,7 +137,6 @@ class IntakePolicy:
     backoff_base: float = 2.0  # seconds before the second attempt
     backoff_cap: float = 3600.0
     batch_size: int = 200  # rows read per round; the lease is renewed per row
-    process_delay: float = 0.0  # a test hook: seconds to sleep inside each step
 
 
 @dataclass
@@ -326,8 +324,6 @@ def _apply_row(
         _apply_transaction(conn, row.id, parsed, now=now, on_order=on_order)
     else:
         _apply_order(conn, row.id, parsed, now=now, on_order=on_order)
-    if policy.process_delay:
-        time.sleep(policy.process_delay)
     _finish(conn, row, InboxStatus.DONE, now=now, error=None)
     outcome.done += 1
 

@@ -9,7 +9,6 @@ settings, so a job enqueued by one is understood by the others.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -33,10 +32,6 @@ from sync.leases import new_owner
 from sync.store.db import make_engine, migrate
 
 logger = logging.getLogger(__name__)
-
-# A test hook: seconds each inbox row's transaction sleeps before it commits, so a
-# test can kill a worker in the middle of a batch.
-PROCESS_DELAY_ENV = "O2C_HUB_TEST_PROCESS_DELAY"
 
 
 class Hub:
@@ -65,7 +60,6 @@ class Hub:
         self.policy = IntakePolicy(
             lease_seconds=settings.queue.lease_seconds,
             max_attempts=settings.queue.max_attempts,
-            process_delay=float(os.environ.get(PROCESS_DELAY_ENV) or 0),
         )
         self._parse = intake.order_parser(self.orders)
         # Runs in each new order version's transaction (the pipeline's decision).
@@ -227,13 +221,12 @@ class Hub:
 
     def execute(self) -> Any:
         """Run the pending commands of the outbox; return the `ExecutorResult`."""
-        from sync.executor import COMMIT_DELAY_ENV, Executor, ExecutorPolicy
+        from sync.executor import Executor, ExecutorPolicy
 
         invoicing = self.invoicing()
         policy = ExecutorPolicy(
             max_attempts=self.settings.queue.max_attempts,
             lease_seconds=self.settings.queue.lease_seconds,
-            commit_delay=float(os.environ.get(COMMIT_DELAY_ENV) or 0),
         )
         executor = Executor(
             engine=self.engine,

@@ -1,7 +1,8 @@
 """A worker killed with SIGKILL mid-batch, then restarted: every order once.
 
-The worker runs as a real process (`python -m sync.jobs`) on a file SQLite store and
-a SqliteHuey queue, slowed by the test hook so that the kill lands inside a batch.
+The worker runs as a real process (`sync.jobs`) on a file SQLite store and a
+SqliteHuey queue, held still after each row by `tests.sync.slow_worker` so that the
+kill lands inside a batch.
 Recovery comes from the row transactions (a killed step rolls back), the leases
 (they expire) and the sweep of the restarted process's scheduler.
 """
@@ -19,7 +20,7 @@ from sqlalchemy import Engine, func, select
 from config.settings import load_settings
 from sync.inbox import store_delivery
 from sync.orders_repo import list_orders
-from sync.runtime import PROCESS_DELAY_ENV, Hub
+from sync.runtime import Hub
 from sync.store.models import InboxStatus, Lease
 from tests.sync.helpers import T0, audit_counts, inbox_rows, webhook
 from tests.sync.workers import start_worker, wait_for
@@ -49,7 +50,7 @@ poll_interval = 3600
 
 
 def _start(config: Path, *, delay: float | None) -> subprocess.Popen[bytes]:
-    return start_worker(config, delay_env=PROCESS_DELAY_ENV, delay=delay)
+    return start_worker(config, step_delay=delay or 0.0)
 
 
 def _done(engine: Engine) -> int:

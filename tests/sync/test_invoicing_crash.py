@@ -1,8 +1,8 @@
 """A worker killed between Odoo's create and the hub's commit: one invoice per order.
 
-The worker is a real process (`python -m sync.jobs --scheduler`) on a file SQLite
-store, talking to the sandbox Odoo of this test over loopback. The executor's test
-hook holds it between the ERP's answer and the local commit; the test waits until
+The worker is a real process (`sync.jobs` with its scheduler) on a file SQLite
+store, talking to the sandbox Odoo of this test over loopback. `tests.sync.slow_worker`
+holds it between the ERP's answer and the local commit; the test waits until
 the sandbox holds every invoice, then kills the worker with SIGKILL. Restarted, the
 worker finds each invoice by its key and only records it.
 """
@@ -18,7 +18,6 @@ from sqlalchemy import Engine, select
 
 from config.settings import load_settings
 from connectors.sandbox.odoo import SandboxOdoo
-from sync.executor import COMMIT_DELAY_ENV
 from sync.inbox import store_delivery
 from sync.runtime import Hub
 from sync.store.models import Command, CommandStatus
@@ -72,7 +71,7 @@ rounding = "642000"
 
 
 def _start(config: Path, *, delay: float | None) -> subprocess.Popen[bytes]:
-    return start_worker(config, delay_env=COMMIT_DELAY_ENV, delay=delay)
+    return start_worker(config, commit_delay=delay or 0.0)
 
 
 def _invoice_statuses(engine: Engine) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -13,20 +12,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_worker(
-    config: Path, *, delay_env: str, delay: float | None
+    config: Path, *, step_delay: float = 0.0, commit_delay: float = 0.0
 ) -> subprocess.Popen[bytes]:
-    """Start `python -m sync.jobs --scheduler` on `config`.
+    """Start a worker with its scheduler on `config`, as `python -m sync.jobs` does.
 
-    With `delay`, the test hook named by `delay_env` slows the worker down so the
-    test can kill it in the middle of its work.
+    With a delay, `tests.sync.slow_worker` holds the worker still at that step so
+    the test can kill it there (see that module).
     """
-    env = {k: v for k, v in os.environ.items() if k != delay_env}
-    if delay:
-        env[delay_env] = str(delay)
-    command = [sys.executable, "-m", "sync.jobs", "--config", str(config)]
-    return subprocess.Popen(
-        [*command, "--scheduler"], cwd=ROOT, env=env, stderr=subprocess.PIPE
-    )
+    command = [sys.executable, "-m", "tests.sync.slow_worker", "--config", str(config)]
+    if step_delay:
+        command += ["--step-delay", str(step_delay)]
+    if commit_delay:
+        command += ["--commit-delay", str(commit_delay)]
+    return subprocess.Popen([*command, "--scheduler"], cwd=ROOT, stderr=subprocess.PIPE)
 
 
 def wait_for(
