@@ -387,8 +387,10 @@ class Hub:
         return scheduler.start_scheduler(self)
 
     def run_worker(self, threads: int | None = None) -> None:
-        """Run a worker until SIGTERM or SIGINT (blocking, main thread)."""
-        run_worker(self.huey, threads or self.settings.queue.workers)
+        """Run a worker until SIGTERM or SIGINT (blocking, main thread); the
+        signal cuts the connectors' waits short, as `interrupt_waits` does."""
+        threads = threads or self.settings.queue.workers
+        run_worker(self.huey, threads, on_stop=self.interrupt_waits)
 
     def run_scheduler(self) -> None:
         """Run the scheduler until SIGTERM or SIGINT (blocking, main thread)."""

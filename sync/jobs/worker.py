@@ -2,13 +2,16 @@
 
 The embedded worker leaves signal handling to its host (`o2c-hub run` stops HTTP, the
 scheduler and the worker together). The standalone worker lets Huey handle signals:
-SIGTERM finishes the jobs in hand, SIGINT stops at once. Either way a job cut short
-loses nothing: its transaction rolls back and the sweep brings the key back.
+SIGTERM finishes the jobs in hand, SIGINT stops at once, and either first tells the
+hub to cut its connectors' waits short. Either way a job cut short loses nothing: its
+transaction rolls back and the sweep brings the key back.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from types import FrameType
 
 from huey import Huey
 from huey.consumer import Consumer
@@ -23,6 +26,19 @@ MAX_POLL_DELAY = 1.0
 class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
     def _set_signal_handlers(self) -> None:
         """The host process owns the signals; install nothing."""
+
+
+class _StandaloneConsumer(Consumer):  # type: ignore[misc]
+    """Huey's own signal handling, and `on_stop` as a stop (not a restart) begins."""
+
+    def __init__(self, huey: Huey, *, on_stop: Callable[[], None], **options: object):
+        super().__init__(huey, **options)
+        self._on_stop = on_stop
+
+    def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
+        super()._handle_signal(signum, frame)
+        if not self._restart:
+            self._on_stop()
 
 
 class WorkerHandle:
@@ -56,7 +72,14 @@ def start_worker(huey: Huey, threads: int) -> WorkerHandle:
     return WorkerHandle(consumer)
 
 
-def run_worker(huey: Huey, threads: int) -> None:
-    """Run the worker until SIGTERM or SIGINT (blocking; main thread only)."""
-    consumer = huey.create_consumer(graceful_signal="TERM", **_options(threads))
+def run_worker(
+    huey: Huey, threads: int, *, on_stop: Callable[[], None] = lambda: None
+) -> None:
+    """Run the worker until SIGTERM or SIGINT (blocking; main thread only).
+
+    `on_stop` runs in the signal handler as the stop begins; it must not block.
+    """
+    consumer = _StandaloneConsumer(
+        huey, on_stop=on_stop, graceful_signal="TERM", **_options(threads)
+    )
     consumer.run()
