@@ -100,8 +100,14 @@ class ShopifyClient:
         *,
         operation: str,
         external_id: str | None = None,
+        cost: int | None = None,
     ) -> dict[str, Any]:
         """Send one GraphQL document and return its `data`.
+
+        Before sending, the client waits until the document's requested cost fits in
+        the shop's bucket: `cost` when the caller computed it (batched reads, whose
+        cost changes from one batch to the next), else the cost Shopify last
+        reported for `operation`.
 
         Raises RetryableError (after the retries are spent), AmbiguousWriteError (a
         mutation sent without an answer), AuthenticationError, AccessError,
@@ -112,7 +118,7 @@ class ShopifyClient:
         is_write = bool(_MUTATION.match(document))
         attempt = 0
         while True:
-            self._pace(operation)
+            self._pace(operation, cost)
             try:
                 return self._attempt(payload, context, is_write=is_write)
             except RetryableError as exc:
@@ -132,9 +138,12 @@ class ShopifyClient:
                 self.sleep(wait)
                 attempt += 1
 
-    def _pace(self, operation: str) -> None:
-        """Wait until the operation's last known cost fits in the bucket."""
-        wait = self.bucket.wait_before(operation)
+    def _pace(self, operation: str, cost: int | None) -> None:
+        """Wait until `cost`, else the operation's last cost, fits in the bucket."""
+        if cost is None:
+            wait = self.bucket.wait_before(operation)
+        else:
+            wait = self.bucket.wait_for(cost)
         if wait > 0:
             logger.debug(
                 "shopify %s: pacing %.2fs for the cost bucket", operation, wait

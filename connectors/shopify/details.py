@@ -140,7 +140,8 @@ def _read_batch(client: ShopifyClient, batch: list[Wanted]) -> dict[str, Read]:
     ids = {kind.alias: [gid for k, gid in batch if k is kind] for kind in kinds}
     document = _batch_document(kinds)
     names = "+".join(kind.typename for kind in kinds)
-    data = client.execute(document, ids, operation=f"nodes_by_ids:{names}")
+    cost = sum(kind.cost for kind, _ in batch)
+    data = client.execute(document, ids, operation=f"nodes_by_ids:{names}", cost=cost)
     result: dict[str, Read] = {}
     for kind in kinds:
         answered = data.get(kind.alias)

@@ -202,8 +202,10 @@ class LocalClient:
         *,
         operation: str,
         external_id: str | None = None,
+        cost: int | None = None,
     ) -> dict[str, Any]:
-        """Run the document; return its `data`. Raises ValueError on any error."""
+        """Run the document; return its `data` (in-process, nothing is paced by
+        `cost`). Raises ValueError on any error."""
         prepared, problems = prepare(document)
         if prepared is None or problems:
             raise ValueError(f"{operation}: invalid document: {problems}")

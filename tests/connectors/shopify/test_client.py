@@ -120,6 +120,19 @@ def test_pacing_counts_the_refill_since_the_last_answer(
     assert clock.sleeps == [pytest.approx(1.0)]
 
 
+def test_a_cost_given_by_the_caller_paces_instead_of_the_last_one_seen(
+    client: ShopifyClient, mocked: responses.RequestsMock, clock: Any
+) -> None:
+    # Batched reads change cost from batch to batch: a small batch, then a large one.
+    mocked.post(ENDPOINT, json=_ok({"shop": {}}, _cost(requested=100, available=250)))
+
+    client.execute(QUERY, operation="batch", cost=100)
+    client.execute(QUERY, operation="batch", cost=400)
+    client.execute(QUERY, operation="batch", cost=200)
+
+    assert clock.sleeps == [pytest.approx(3.0)]  # (400 - 250) / 50; 200 fits
+
+
 def test_throttled_answer_is_retried_after_the_bucket_refills(
     client: ShopifyClient, mocked: responses.RequestsMock, clock: Any
 ) -> None:
