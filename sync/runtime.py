@@ -8,6 +8,7 @@ settings, so a job enqueued by one is understood by the others.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 from huey import Huey
 
 from config.settings import Settings, ShopSettings
-from o2c.errors import ConfigurationError
+from o2c.errors import ConfigurationError, ConnectorError, RetryableError
 from sync import intake, scheduler
 from sync.inbox import SHOPIFY, utcnow
 from sync.intake import Clock, IntakePolicy, KeyOutcome, OrderHook, OrderSource
@@ -32,6 +33,31 @@ from sync.leases import new_owner
 from sync.store.db import make_engine, migrate
 
 logger = logging.getLogger(__name__)
+
+
+def _fetch_job(fetch: Callable[..., int]) -> Callable[..., int]:
+    """`fetch` (a poll or a catch-up) as a queue job that logs a connector failure
+    on one line instead of raising it.
+
+    The failure is already recorded for `status`, and the schedule runs the fetch
+    again; raised, Huey would log a full traceback at every run for as long as the
+    other system is down or refuses the credentials.
+    """
+
+    @functools.wraps(fetch)
+    def job(*args: Any) -> int:
+        try:
+            return fetch(*args)
+        except ConnectorError as exc:
+            what = " ".join([fetch.__name__, *map(str, args)])
+            message = " ".join(str(exc).split())
+            level = (
+                logging.WARNING if isinstance(exc, RetryableError) else logging.ERROR
+            )
+            logger.log(level, "%s failed, the next run tries again: %s", what, message)
+            return 0
+
+    return job
 
 
 class Hub:
@@ -75,9 +101,11 @@ class Hub:
         task = self.huey.task
         return {
             "process_key": task(name="o2c_process_key")(self.process_key),
-            "poll_shop": task(name="o2c_poll_shop")(self.poll_shop),
+            "poll_shop": task(name="o2c_poll_shop")(_fetch_job(self.poll_shop)),
             "sweep": task(name="o2c_sweep")(self.sweep),
-            "stripe_catch_up": task(name="o2c_stripe_catch_up")(self.stripe_catch_up),
+            "stripe_catch_up": task(name="o2c_stripe_catch_up")(
+                _fetch_job(self.stripe_catch_up)
+            ),
             "bank_scan": task(name="o2c_bank_scan")(self.bank_scan),
             "execute": task(name="o2c_execute")(self.execute),
         }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 
 import pytest
+from huey import MemoryHuey
 from sqlalchemy import Engine, func, select
 
 from config.settings import settings_from_dict
@@ -105,3 +108,37 @@ def test_the_stripe_catch_up_is_queued_as_the_scheduler_starts(hub: Hub) -> None
         handle.stop()
     # Its interval is minutes: only the firing at start can have queued it.
     assert "o2c_stripe_catch_up" in names
+
+
+def test_a_catch_up_job_while_stripe_is_down_logs_one_warning(
+    store_url: str,
+    tmp_path: Path,
+    engine: Engine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with socket.socket() as probe:  # a loopback port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    data = {
+        "environment": "development",
+        "store": {"url": store_url},
+        "stripe": {
+            "api_key": API_KEY,
+            "webhook_secret": "whsec_runtime",
+            "api_base": refused,
+            "max_network_retries": 0,
+        },
+    }
+    settings = settings_from_dict(data, base_dir=tmp_path)
+    hub = Hub(settings, orders=FakeSource(), huey=MemoryHuey("s", immediate=True))
+
+    with caplog.at_level(logging.INFO):
+        hub.enqueue_stripe_catch_up()  # runs now: the queue is immediate
+    hub.close()
+
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert (record.name, record.levelname) == ("sync.runtime", "WARNING")
+    assert record.exc_info is None
+    message = record.getMessage()
+    assert message.startswith("stripe_catch_up failed, the next run tries again: ")
+    assert "\n" not in message

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from huey import MemoryHuey
 from sqlalchemy import Engine
 
 from config.settings import Settings
-from o2c.errors import RetryableError
+from o2c.errors import AuthenticationError, RetryableError
 from sync.jobs.polling import FIRST_POLL_LOOKBACK, POLL_OVERLAP, read_cursor
 from sync.orders_repo import list_orders
 from sync.runtime import Hub
@@ -106,3 +108,49 @@ def test_polling_an_unknown_shop_is_a_configuration_error(hub: Hub) -> None:
 
     with pytest.raises(ConfigurationError, match="nowhere"):
         hub.poll_shop("nowhere")
+
+
+@pytest.mark.parametrize(
+    ("error", "level"),
+    [
+        (
+            RetryableError("connection refused", system="shopify", operation="orders"),
+            "WARNING",
+        ),
+        (
+            AuthenticationError(
+                "invalid token", system="shopify", operation="orders", status=401
+            ),
+            "ERROR",
+        ),
+    ],
+)
+def test_a_failed_poll_job_logs_one_line_and_leaves_the_next_run_to_try(
+    settings: Settings,
+    engine: Engine,
+    source: FakeSource,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+    level: str,
+) -> None:
+    hub = Hub(
+        settings,
+        orders=source,
+        clock=Clock(T0),
+        huey=MemoryHuey("polls", immediate=True),
+    )
+    source.poll_error = error
+
+    with caplog.at_level(logging.INFO):
+        hub.enqueue_poll(SHOP)  # runs now: the queue is immediate
+    hub.close()
+
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.name == "sync.runtime"
+    assert record.levelname == level
+    assert record.exc_info is None  # no traceback while the shop is down
+    assert record.getMessage() == (
+        f"poll_shop {SHOP} failed, the next run tries again: {error}"
+    )
+    [poll] = hub_status(hub.engine, hub.settings)["polls"]
+    assert str(error) in poll["last_error"]
