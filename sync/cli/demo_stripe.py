@@ -157,9 +157,7 @@ def deliver_events(
     sandbox: SandboxStripe, activity: Activity, hub_url: str, *, seed: int
 ) -> StripeDelivery:
     """Send every event of the account to the hub, shuffled, some twice."""
-    events = sorted(
-        sandbox.store.objects["events"].values(), key=lambda e: e["created"]
-    )
+    events = account_events(sandbox)
     sender = WebhookSender(f"{hub_url}/webhooks/stripe", SANDBOX_STRIPE_WEBHOOK_SECRET)
     try:
         responses = sender.deliver_all(
@@ -176,6 +174,12 @@ def deliver_events(
         delivered=len(responses),
         failures=sum(1 for r in responses if r.status_code >= 300),
     )
+
+
+def account_events(sandbox: SandboxStripe) -> list[dict[str, Any]]:
+    """Every event of the sandbox account, oldest first."""
+    events = sandbox.store.objects["events"].values()
+    return sorted(events, key=lambda event: event["created"])
 
 
 def payout_summaries(activity: Activity) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
-"""CLI: `payments list`, `payments show ID` and `payouts show ID`, read from the
-Stripe intake's tables.
+"""CLI: `payments list`, `payments show ID`, `payouts list` and `payouts show ID`,
+read from the Stripe intake's tables.
 
 Each reads the store named by the configuration (`--config`, `$O2C_HUB_CONFIG` or
 `./hub.toml`) and prints a table, or JSON with `--json` (amounts as decimal strings).
@@ -86,6 +86,29 @@ def find_payment(engine: Engine, payment_id: str) -> dict[str, Any] | None:
     return None if row is None else _payment_view(row)
 
 
+def list_payouts(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest payouts, newest first, each without its lines (`line_count`)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from sync.store.models_stripe import StripeKind, StripeObjectRecord
+
+    query = (
+        select(StripeObjectRecord)
+        .where(StripeObjectRecord.kind == StripeKind.PAYOUT)
+        .order_by(StripeObjectRecord.created_at.desc(), StripeObjectRecord.id.desc())
+        .limit(limit)
+    )
+    with Session(engine) as session:
+        rows = session.execute(query).scalars().all()
+    summaries = []
+    for row in rows:
+        view = _payout_view(row)
+        view["line_count"] = len(view.pop("lines"))
+        summaries.append(view)
+    return summaries
+
+
 def find_payout(engine: Engine, payout_id: str) -> dict[str, Any] | None:
     """One payout with its lines and fee totals, or None when it is not stored."""
     from sqlalchemy import select
@@ -155,6 +178,34 @@ def show_payment_command(
     for link in payment["links"]:
         table.add_row(link["kind"], link["value"], link["via"])
     console.print(table if payment["links"] else "no links to an order or invoice")
+
+
+@payouts_app.command("list")
+def list_payouts_command(
+    config: Path | None = ConfigOption,
+    limit: int = typer.Option(50, min=1, help="How many payouts to show."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Show the newest payouts: amount, arrival, and whether they were broken down."""
+    payouts = list_payouts(_engine(config), limit=limit)
+    if as_json:
+        typer.echo(json.dumps(payouts, indent=2))
+        return
+    table = Table("arrival", "payout", "amount", "status", "breakdown", "lines", "fees")
+    for p in payouts:
+        fees = ", ".join(
+            f"{kind} {amount}" for kind, amount in p["fees_by_kind"].items()
+        )
+        table.add_row(
+            p["arrival_date"][:10],
+            p["id"],
+            f"{p['amount']} {p['currency']}",
+            p["status"],
+            p["breakdown"],
+            str(p["line_count"]),
+            fees,
+        )
+    Console().print(table)
 
 
 @payouts_app.command("show")

@@ -4,8 +4,10 @@ The simulators listen on the ports `o2c-hub init --sandbox` writes (8701, 8702,
 8703 unless told otherwise) with the sandbox's fixed credentials, so that
 `o2c-hub run` and `o2c-hub check` on that hub.toml reach them. With `--orders N`
 the sandbox shop gets N generated orders, the sandbox Odoo the products and taxes
-they need, the hub folder a mapping.toml (if it has none), and the hub the
-orders' signed webhooks once it answers. Runs until SIGINT or SIGTERM.
+they need, the sandbox Stripe account their card payments, refunds, a dispute
+and payouts, the hub folder a mapping.toml (if it has none), and the hub the
+orders' signed webhooks, then Stripe's events, once it answers. Runs until
+SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -33,7 +35,13 @@ from sync.cli.output import print_json
 
 if TYPE_CHECKING:
     from config.settings import Settings
-    from sync.cli.simulators import SandboxOrder, SendStats, Simulators
+    from sync.cli.simulators import (
+        Activity,
+        SandboxOrder,
+        SendStats,
+        Simulators,
+        StripeSent,
+    )
 
 ODOO_VERSIONS = (16, 19)
 MAX_PORT = 65535
@@ -97,7 +105,8 @@ def sandbox_command(
     no_webhooks: bool = typer.Option(
         False,
         "--no-webhooks",
-        help="Send no webhooks: the hub finds the orders by polling or backfill.",
+        help="Send no webhooks: the hub finds the orders by polling or backfill, "
+        "and Stripe's events by its catch-up.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -122,18 +131,24 @@ def sandbox_command(
             "simulators": described,
             "config": _config_report(hub, described),
             "orders": {"generated": 0, "webhooks_to": None},
+            "payments": {"charges": 0, "webhooks_to": None},
         }
         feed = None
         if orders:
             generated = simulators.add_orders(running, orders, seed=seed)
             report["orders"] = _prepared_orders(running, generated, hub)
-            # Shopify keeps a webhook until the endpoint takes it: the feed waits
-            # for the hub, so `run` may start before or after the sandbox.
+            report["payments"] = _payments(simulators.add_payments(running, generated))
+            # Shopify and Stripe keep a webhook until the endpoint takes it: the
+            # feed waits for the hub, so `run` may start before or after the sandbox.
             if not no_webhooks and hub.settings is not None:
                 target = _hub_url(hub.settings)
                 report["orders"]["webhooks_to"] = f"{target}/webhooks/shopify"
+                report["payments"]["webhooks_to"] = f"{target}/webhooks/stripe"
                 feed = simulators.WebhookFeed(
-                    target, generated, on_done=_delivered_printer(as_json)
+                    target,
+                    generated,
+                    on_done=_delivered_printer(as_json),
+                    stripe=running.stripe,
                 )
         _print_report(report, as_json=as_json)
         if feed is not None:
@@ -152,6 +167,17 @@ def _prepared_orders(
     mapping = hub.settings.mapping_file if hub.settings is not None else None
     prepared = prepare_for_orders(running, generated, mapping=mapping)
     return {"generated": len(generated), "webhooks_to": None, **prepared}
+
+
+def _payments(activity: Activity) -> dict[str, Any]:
+    """What the sandbox Stripe account holds for the hub to read."""
+    return {
+        "charges": len(activity.charges),
+        "refunds": len(activity.refunds),
+        "disputes": len(activity.disputes),
+        "payouts": len(activity.payouts),
+        "webhooks_to": None,
+    }
 
 
 def _config_report(
@@ -270,6 +296,7 @@ def _print_report(report: dict[str, Any], *, as_json: bool) -> None:
         for problem in config["problems"]:
             stdout.print(f"  {escape(problem)}")
     _print_orders(report["orders"], where)
+    _print_payments(report["payments"])
     stdout.print("sandbox running: stop with Ctrl-C")
 
 
@@ -295,13 +322,28 @@ def _print_orders(orders: dict[str, Any], where: str) -> None:
         )
 
 
-def _delivered_printer(as_json: bool) -> Callable[[SendStats], None]:
+def _print_payments(payments: dict[str, Any]) -> None:
+    if not payments["charges"]:
+        return
+    stdout.print(
+        f"sandbox Stripe: {payments['charges']} charge(s), {payments['refunds']} "
+        f"refund(s), {payments['disputes']} dispute(s), {payments['payouts']} payout(s)"
+    )
+    target = payments["webhooks_to"]
+    if target:
+        stdout.print(f"their events go to {escape(target)} after the orders' webhooks")
+    else:
+        stdout.print("no Stripe events sent: the hub's catch-up reads them")
+
+
+def _delivered_printer(as_json: bool) -> Callable[[SendStats, StripeSent], None]:
     """Return the callback that reports the webhook deliveries (quiet in JSON)."""
 
-    def report(stats: SendStats) -> None:
+    def report(stats: SendStats, stripe: StripeSent) -> None:
         if not as_json:
             stdout.print(
-                f"webhooks: {stats.delivered} delivered, {stats.failures} failed"
+                f"webhooks: {stats.delivered} delivered, {stats.failures} failed; "
+                f"Stripe events: {stripe.delivered} delivered, {stripe.failures} failed"
             )
 
     return report

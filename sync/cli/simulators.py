@@ -4,7 +4,8 @@
 here, with the same shop domain, tokens, secrets and Odoo API key that
 `o2c-hub init --sandbox` writes into hub.toml (config/templates.py), so a hub
 configured by `init --sandbox` reaches them as they are. Generated orders are
-delivered as Shopify does: signed webhooks, retried until the hub answers.
+delivered as Shopify does: signed webhooks, retried until the hub answers; the
+Stripe account's events follow, signed as Stripe signs them.
 
 This module and the demo's are the only production modules allowed to import
 the simulators.
@@ -46,20 +47,30 @@ from connectors.sandbox.shopify import (
     generate_orders,
     render_rest,
 )
+from connectors.sandbox.stripe.generator import Activity
 from connectors.sandbox.stripe.server import SandboxStripe
+from connectors.sandbox.stripe.webhooks import WebhookSender as StripeSender
 from connectors.shopify.parse import order_from_webhook
 from o2c.errors import HubError
 from sync.cli.demo_erp import OdooAdmin, prepare_odoo, write_mapping
+from sync.cli.demo_stripe import (
+    account_events,
+    charge_storefront_orders,
+    generate_activity,
+)
 
 __all__ = [
     "ANY_FREE_PORTS",
+    "Activity",
     "Ports",
     "SandboxOrder",
     "SendStats",
     "SimulatorAddressError",
     "Simulators",
+    "StripeSent",
     "WebhookFeed",
     "add_orders",
+    "add_payments",
     "prepare_for_orders",
     "start_simulators",
     "webhook_sender",
@@ -185,6 +196,16 @@ def add_orders(simulators: Simulators, count: int, *, seed: int) -> list[Sandbox
     return orders
 
 
+def add_payments(simulators: Simulators, orders: list[SandboxOrder]) -> Activity:
+    """Write Stripe's side of the orders into the sandbox account, as the demo
+    does: card payments with a refund or two, a dispute, an automatic payout
+    carrying them and a manual one, and a charge under each id that an order's
+    `stripe`-gateway transaction names. Return what was written."""
+    activity = generate_activity(simulators.stripe, orders=len(orders))
+    charge_storefront_orders(simulators.stripe, orders, activity)
+    return activity
+
+
 def webhook_sender(hub_url: str, **options: Any) -> WebhookSender:
     """Return a sender of the sandbox shop's webhooks to a hub's Shopify endpoint."""
     return WebhookSender(
@@ -195,18 +216,29 @@ def webhook_sender(hub_url: str, **options: Any) -> WebhookSender:
     )
 
 
+@dataclass(frozen=True)
+class StripeSent:
+    """How the Stripe events' deliveries went (each event once)."""
+
+    delivered: int = 0
+    failures: int = 0
+
+
 @dataclass
 class WebhookFeed:
-    """Delivers orders' webhooks to a hub that may not be running yet.
+    """Delivers orders' webhooks, then Stripe's events, to a hub that may not be
+    running yet.
 
-    Shopify keeps retrying a subscription whose endpoint is down; the feed
-    waits until the hub's `/healthz` answers, then sends every delivery in the
-    order it happened (each retried a few times). `stop()` ends the wait.
+    Shopify and Stripe keep retrying an endpoint that is down; the feed waits
+    until the hub's `/healthz` answers, then sends every Shopify delivery in the
+    order it happened, then every event of `stripe`'s account in the order Stripe
+    made them (each delivery retried a few times). `stop()` ends the wait.
     """
 
     hub_url: str
     orders: list[SandboxOrder]
-    on_done: Callable[[SendStats], None] = lambda stats: None
+    on_done: Callable[[SendStats, StripeSent], None] = lambda shopify, stripe: None
+    stripe: SandboxStripe | None = None
     _stopping: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
 
@@ -239,7 +271,39 @@ class WebhookFeed:
         logger.info(
             "sandbox webhooks: %d delivered, %d failed", stats.delivered, stats.failures
         )
-        self.on_done(stats)
+        stripe = self._send_stripe_events() if self.stripe else StripeSent()
+        self.on_done(stats, stripe)
+
+    def _send_stripe_events(self) -> StripeSent:
+        assert self.stripe is not None
+        sender = StripeSender(
+            f"{self.hub_url}/webhooks/stripe", SANDBOX_STRIPE_WEBHOOK_SECRET
+        )
+        delivered = failures = 0
+        try:
+            for event in account_events(self.stripe):
+                if self._deliver_stripe(sender, event):
+                    delivered += 1
+                else:
+                    failures += 1
+        finally:
+            sender.session.close()
+        logger.info(
+            "sandbox Stripe events: %d delivered, %d failed", delivered, failures
+        )
+        return StripeSent(delivered, failures)
+
+    def _deliver_stripe(self, sender: StripeSender, event: dict[str, Any]) -> bool:
+        """Send one event until the hub takes it; False when it never does."""
+        for attempt in range(DELIVERY_ATTEMPTS):
+            if attempt:
+                self._stopping.wait(RETRY_DELAY_SECONDS)
+            try:
+                if sender.deliver(event).ok:
+                    return True
+            except requests.RequestException:
+                pass  # Stripe retries a delivery that got no answer
+        return False
 
     def _wait_for_hub(self) -> bool:
         """Return True once the hub answers, False when stopped first."""

@@ -419,6 +419,38 @@ def test_cli_lists_payments_and_shows_a_payout_as_json(
     assert missing.exit_code == 1
 
 
+def test_cli_lists_payouts_newest_first_without_their_lines(
+    engine: Engine,
+    jobs: StripeJobs,
+    sandbox: SandboxStripe,
+    store_url: str,
+    tmp_path: Path,
+) -> None:
+    activity = generate_payouts(
+        sandbox.account, start=START, payouts=2, charges_per_payout=3
+    )
+    catch_up(engine, jobs.connector)
+    process_pending(jobs)
+    config = tmp_path / "hub.toml"
+    config.write_text(f'environment = "development"\n[store]\nurl = "{store_url}"\n')
+    runner = CliRunner()
+
+    listed = runner.invoke(payouts_app, ["list", "--json", "--config", str(config)])
+    table = runner.invoke(payouts_app, ["list", "--config", str(config)])
+
+    assert listed.exit_code == 0, listed.output
+    payouts = json.loads(listed.output)
+    newest_first = sorted(activity.payouts, key=lambda p: p["created"], reverse=True)
+    assert [p["id"] for p in payouts] == [p["id"] for p in newest_first]
+    for shown, made in zip(payouts, newest_first, strict=True):
+        assert shown["amount"] == f"{made['amount'] / 100:.2f}"
+        assert shown["line_count"] == len(sandbox.store.payout_lines[made["id"]])
+        assert shown["breakdown"] == "complete"
+        assert "lines" not in shown
+    assert table.exit_code == 0, table.output
+    assert "breakdown" in table.output
+
+
 # -- links to storefront orders -------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 `init --sandbox` writes hub.toml for free ports, `o2c-hub sandbox` serves the
 simulators there, `check` passes against them and `run` receives the sandbox
-orders' webhooks into its store.
+orders' webhooks, then the sandbox Stripe account's events, into its store.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
@@ -27,6 +28,7 @@ from config.templates import SANDBOX_ODOO_API_KEY, SANDBOX_SHOP_DOMAIN
 from sync.cli.app import app
 from sync.orders_repo import list_orders
 from sync.store.db import make_engine
+from sync.store.models_stripe import StripeKind, StripeObjectRecord
 
 runner = CliRunner()
 STOP_TIMEOUT_SECONDS = 20
@@ -153,6 +155,26 @@ def _stored_orders(folder: Path, count: int) -> list[Any]:
     raise AssertionError(f"{len(records)} of {count} orders arrived in time")
 
 
+def _stored_payments(folder: Path, count: int) -> list[str]:
+    """Wait until the hub's store holds `count` Stripe payments; return their ids."""
+    engine = make_engine(f"sqlite:///{folder / 'o2c-hub.db'}")
+    query = select(StripeObjectRecord.external_id).where(
+        StripeObjectRecord.kind == StripeKind.PAYMENT
+    )
+    deadline = time.monotonic() + ARRIVAL_TIMEOUT_SECONDS
+    found: list[str] = []
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                found = list(conn.execute(query).scalars())
+            if len(found) >= count:
+                return found
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    raise AssertionError(f"{len(found)} of {count} Stripe payments arrived in time")
+
+
 @pytest.mark.slow
 def test_init_sandbox_then_sandbox_check_and_run_receives_the_orders(
     sandbox_folder: Path,
@@ -177,6 +199,12 @@ def test_init_sandbox_then_sandbox_check_and_run_receives_the_orders(
         f"http://127.0.0.1:{ports['hub']}/webhooks/shopify"
     )
     assert (sandbox_folder / "mapping.toml").exists()
+    payments = report["payments"]
+    assert payments["charges"] > 0
+    assert (payments["disputes"], payments["payouts"]) == (1, 2)
+    assert payments["webhooks_to"] == (
+        f"http://127.0.0.1:{ports['hub']}/webhooks/stripe"
+    )
 
     checked = subprocess.run(
         [sys.executable, "-m", "sync.cli", "--config", config, "check", "--json"],
@@ -198,11 +226,13 @@ def test_init_sandbox_then_sandbox_check_and_run_receives_the_orders(
     hub = _hub("--config", config, "run")
     try:
         records = _stored_orders(sandbox_folder, 3)
+        stored_payments = _stored_payments(sandbox_folder, payments["charges"])
     finally:
         run_code = _stop(hub, signal.SIGINT)
     assert {record.shop for record in records} == {"demo"}
     assert all(r.external_id.startswith("gid://shopify/Order/") for r in records)
     assert run_code == 0
+    assert all(p.startswith(("ch_", "pi_")) for p in stored_payments)
 
     assert _stop(process, signal.SIGTERM) == 0
     assert process.stdout is not None and process.stdout.read() == ""
