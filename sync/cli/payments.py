@@ -2,7 +2,8 @@
 read from the Stripe intake's tables.
 
 Each reads the store named by the configuration (`--config`, `$O2C_HUB_CONFIG` or
-`./hub.toml`) and prints a table, or JSON with `--json` (amounts as decimal strings).
+`./hub.toml`) and prints a table, or JSON with `--json`, where money is written as
+everywhere in the CLI: `{"amount": "<decimal string>", "currency": "<ISO code>"}`.
 A payment's links say which order or invoice it is for and where that was read
 (`via`: metadata, description, or a storefront transaction naming the payment).
 """
@@ -20,6 +21,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from o2c.money import Money
     from sync.store.models_stripe import StripeObjectRecord
 
 payments_app = typer.Typer(
@@ -144,8 +146,8 @@ def list_command(
         table.add_row(
             p["created"],
             p["id"],
-            f"{p['amount']} {p['currency']}",
-            p["amount_refunded"],
+            _shown(p["amount"]),
+            p["amount_refunded"]["amount"],
             p["status"],
             links,
         )
@@ -170,8 +172,8 @@ def show_payment_command(
         return
     console = Console()
     console.print(
-        f"{payment['id']}  {payment['amount']} {payment['currency']}  "
-        f"{payment['status']}  refunded {payment['amount_refunded']}  "
+        f"{payment['id']}  {_shown(payment['amount'])}  "
+        f"{payment['status']}  refunded {_shown(payment['amount_refunded'])}  "
         f"intent {payment['payment_intent'] or '-'}  created {payment['created']}"
     )
     table = Table("link", "value", "via")
@@ -194,12 +196,12 @@ def list_payouts_command(
     table = Table("arrival", "payout", "amount", "status", "breakdown", "lines", "fees")
     for p in payouts:
         fees = ", ".join(
-            f"{kind} {amount}" for kind, amount in p["fees_by_kind"].items()
+            f"{kind} {fee['amount']}" for kind, fee in p["fees_by_kind"].items()
         )
         table.add_row(
             p["arrival_date"][:10],
             p["id"],
-            f"{p['amount']} {p['currency']}",
+            _shown(p["amount"]),
             p["status"],
             p["breakdown"],
             str(p["line_count"]),
@@ -224,7 +226,7 @@ def show_command(
         return
     console = Console()
     console.print(
-        f"{payout['id']}  {payout['amount']} {payout['currency']}  {payout['status']}  "
+        f"{payout['id']}  {_shown(payout['amount'])}  {payout['status']}  "
         f"arrival {payout['arrival_date']}  breakdown {payout['breakdown']}"
     )
     if payout["note"]:
@@ -234,14 +236,14 @@ def show_command(
         table.add_row(
             line["id"],
             line["type"],
-            line["amount"],
-            line["fee"],
-            line["net"],
+            line["amount"]["amount"],
+            line["fee"]["amount"],
+            line["net"]["amount"],
             line["source"] or "",
         )
     console.print(table)
-    for kind, amount in payout["fees_by_kind"].items():
-        console.print(f"fees {kind}: {amount}")
+    for kind, fee in payout["fees_by_kind"].items():
+        console.print(f"fees {kind}: {_shown(fee)}")
 
 
 def _engine(config: Path | None) -> Engine:
@@ -258,12 +260,12 @@ def _engine(config: Path | None) -> Engine:
 
 def _payment_view(row: StripeObjectRecord) -> dict[str, Any]:
     data = json.loads(row.data)
+    refunded = data["amount_refunded"]
     return {
         "id": row.external_id,
         "created": row.created_at.isoformat(),
-        "amount": row.amount,
-        "currency": row.currency,
-        "amount_refunded": data["amount_refunded"]["amount"],
+        "amount": _money(row.amount, row.currency),
+        "amount_refunded": _money(refunded["amount"], refunded["currency"]),
         "status": row.status,
         "payment_intent": data.get("payment_intent_id"),
         "customer_email": data.get("customer_email"),
@@ -282,23 +284,36 @@ def _payout_view(row: StripeObjectRecord) -> dict[str, Any]:
         {
             "id": t.external_id,
             "type": t.type,
-            "amount": str(t.amount.amount),
-            "fee": str(t.fee.amount),
-            "net": str(t.net.amount),
+            "amount": _as_json(t.amount),
+            "fee": _as_json(t.fee),
+            "net": _as_json(t.net),
             "source": t.source_id,
         }
         for t in payout.transactions
     ]
-    fees = {kind: str(m.amount) for kind, m in fees_by_kind(payout.lines).items()}
+    fees = fees_by_kind(payout.lines)
     return {
         "id": payout.external_id,
-        "amount": str(payout.amount.amount),
-        "currency": payout.amount.currency,
+        "amount": _as_json(payout.amount),
         "status": payout.status,
         "automatic": payout.automatic,
         "arrival_date": payout.arrival_date.isoformat(),
         "breakdown": payout.breakdown.value,
         "note": payout.breakdown_note,
         "lines": lines,
-        "fees_by_kind": fees,
+        "fees_by_kind": {kind: _as_json(money) for kind, money in fees.items()},
     }
+
+
+def _money(amount: str, currency: str) -> dict[str, str]:
+    """Money as every `--json` output writes it."""
+    return {"amount": amount, "currency": currency}
+
+
+def _as_json(money: Money) -> dict[str, str]:
+    return _money(str(money.amount), money.currency)
+
+
+def _shown(money: dict[str, str]) -> str:
+    """Money in a table cell."""
+    return f"{money['amount']} {money['currency']}"

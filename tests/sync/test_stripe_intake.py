@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -414,8 +415,16 @@ def test_cli_lists_payments_and_shows_a_payout_as_json(
     }
     assert shown.exit_code == 0, shown.output
     payout = json.loads(shown.output)
-    assert payout["amount"] == f"{activity.payouts[0]['amount'] / 100:.2f}"
+    made = activity.payouts[0]
+    assert payout["amount"] == {
+        "amount": f"{made['amount'] / 100:.2f}",
+        "currency": made["currency"].upper(),
+    }
     assert len(payout["lines"]) == len(sandbox.store.payout_lines[payout_id])
+    # The lines net to zero: what the payout carried, and the payout itself.
+    assert sum(Decimal(line["net"]["amount"]) for line in payout["lines"]) == 0
+    [itself] = [line for line in payout["lines"] if line["type"] == "payout"]
+    assert Decimal(itself["net"]["amount"]) == -Decimal(payout["amount"]["amount"])
     assert missing.exit_code == 1
 
 
@@ -443,7 +452,10 @@ def test_cli_lists_payouts_newest_first_without_their_lines(
     newest_first = sorted(activity.payouts, key=lambda p: p["created"], reverse=True)
     assert [p["id"] for p in payouts] == [p["id"] for p in newest_first]
     for shown, made in zip(payouts, newest_first, strict=True):
-        assert shown["amount"] == f"{made['amount'] / 100:.2f}"
+        assert shown["amount"] == {
+            "amount": f"{made['amount'] / 100:.2f}",
+            "currency": made["currency"].upper(),
+        }
         assert shown["line_count"] == len(sandbox.store.payout_lines[made["id"]])
         assert shown["breakdown"] == "complete"
         assert "lines" not in shown
@@ -552,7 +564,10 @@ def test_cli_shows_each_link_with_where_it_came_from(
     assert listed.exit_code == 0, listed.output
     assert "storefront_transaction" in listed.output
     assert shown.exit_code == 0, shown.output
-    assert json.loads(shown.output)["links"] == [
+    payment = json.loads(shown.output)
+    assert payment["amount"] == {"amount": "25.00", "currency": "EUR"}
+    assert payment["amount_refunded"] == {"amount": "0.00", "currency": "EUR"}
+    assert payment["links"] == [
         {"kind": "order", "value": "#1001", "via": "description"},
         {"kind": "order", "value": ORDER_GID, "via": "storefront_transaction"},
     ]
