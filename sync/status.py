@@ -1,4 +1,5 @@
-"""The hub at a glance: orders per state, inbox backlog, dead letters, polls."""
+"""The hub at a glance: orders per state, inbox backlog, dead letters, polls, and the
+money that came in (Stripe objects and its catch-up, bank statement files)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,17 @@ from sync.inbox import utcnow
 from sync.outbox import count_dead_commands, invoicing_status
 from sync.store.db import reading
 from sync.store.models import InboxEvent, InboxStatus, OrderRecord, PollCursor
+from sync.store.models_bank import (
+    BankStatementImport,
+    BankStatementLineRecord,
+    BankStatementRecord,
+    ImportStatus,
+)
+from sync.store.models_stripe import StripeKind, StripeObjectRecord
+
+# Where the Stripe catch-up keeps its cursor (sync.stripe_inbox writes it).
+STRIPE = "stripe"
+STRIPE_EVENTS = "events"
 
 
 def hub_status(
@@ -23,7 +35,10 @@ def hub_status(
     that may run now, `oldest_pending_at`), `dead_letters`, `polls` (one entry per
     configured shop: cursor, last run, last success, last error), `invoices` and
     `credit_notes` (posted, pending, dead; invoices also held and
-    total_mismatches) and `dead_commands` (outbox commands given up on).
+    total_mismatches), `dead_commands` (outbox commands given up on), `stripe`
+    (None unless configured: its catch-up like a poll, and the payments, refunds,
+    disputes and payouts stored, with how many payouts were broken down) and
+    `statements` (files imported and failed, statements and lines stored).
     """
     now = now or utcnow()
     with reading(engine) as conn:
@@ -46,6 +61,8 @@ def hub_status(
                 select(PollCursor).where(PollCursor.source == "shopify")
             )
         }
+        stripe = _stripe(conn) if settings.stripe is not None else None
+        statements = _statements(conn)
     return {
         "orders": {"total": sum(orders.values()), "by_state": orders},
         "inbox": {
@@ -58,6 +75,8 @@ def hub_status(
         "polls": [_poll(shop.name, cursors.get(shop.name)) for shop in settings.shops],
         **invoicing_status(engine),
         "dead_commands": count_dead_commands(engine),
+        "stripe": stripe,
+        "statements": statements,
     }
 
 
@@ -67,12 +86,47 @@ def _counts(conn: Any, column: Any) -> dict[str, int]:
 
 
 def _poll(shop: str, row: Any) -> dict[str, Any]:
+    return {"shop": shop, **_run(row)}
+
+
+def _run(row: Any) -> dict[str, Any]:
     return {
-        "shop": shop,
         "cursor": row.cursor if row else None,
         "last_run_at": _iso(row.last_run_at) if row else None,
         "last_success_at": _iso(row.last_success_at) if row else None,
         "last_error": row.last_error if row else None,
+    }
+
+
+def _stripe(conn: Any) -> dict[str, Any]:
+    cursor = conn.execute(
+        select(PollCursor).where(
+            PollCursor.source == STRIPE, PollCursor.stream == STRIPE_EVENTS
+        )
+    ).first()
+    kinds = _counts(conn, StripeObjectRecord.kind)
+    broken_down = conn.execute(
+        select(func.count()).where(
+            StripeObjectRecord.kind == StripeKind.PAYOUT,
+            StripeObjectRecord.note.is_(None),
+        )
+    ).scalar_one()
+    return {
+        "catch_up": _run(cursor),
+        **{f"{kind}s": kinds.get(kind, 0) for kind in StripeKind.ALL},
+        "payouts_broken_down": int(broken_down),
+    }
+
+
+def _statements(conn: Any) -> dict[str, int]:
+    files = _counts(conn, BankStatementImport.status)
+    statements = conn.execute(select(func.count(BankStatementRecord.id))).scalar_one()
+    lines = conn.execute(select(func.count(BankStatementLineRecord.id))).scalar_one()
+    return {
+        "files_imported": files.get(ImportStatus.IMPORTED, 0),
+        "files_failed": files.get(ImportStatus.FAILED, 0),
+        "statements": int(statements),
+        "lines": int(lines),
     }
 
 

@@ -32,7 +32,8 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a table.
 
 @guarded
 def status_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """Show orders per state, the inbox backlog, dead letters and the last polls."""
+    """Show orders per state, the inbox backlog, dead letters, the last polls,
+    invoicing and the money that came in."""
     from sync.status import hub_status
 
     settings = settings_of(ctx)
@@ -50,19 +51,48 @@ def status_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     inbox["oldest pending"] = status["inbox"]["oldest_pending_at"]
     show(key_value_table("inbox", inbox))
     show(f"dead letters: {status['dead_letters']}")
-    show(_polls_table(status["polls"]))
+    show(_polls_table(status["polls"], status["stripe"]))
+    show(_money_in_table(status))
 
 
-def _polls_table(polls: list[dict[str, Any]]) -> Table:
-    table = Table("Shop", "Last run", "Last success", "Last error", title="polls")
-    for poll in polls:
+def _polls_table(polls: list[dict[str, Any]], stripe: dict[str, Any] | None) -> Table:
+    table = Table("Source", "Last run", "Last success", "Last error", title="polls")
+    runs = [(f"shop {poll['shop']}", poll) for poll in polls]
+    if stripe is not None:
+        runs.append(("stripe catch-up", stripe["catch_up"]))
+    for name, run in runs:
         table.add_row(
-            poll["shop"],
-            poll["last_run_at"] or "never",
-            poll["last_success_at"] or "never",
-            poll["last_error"] or "",
+            name,
+            run["last_run_at"] or "never",
+            run["last_success_at"] or "never",
+            run["last_error"] or "",
         )
     return table
+
+
+def _money_in_table(status: dict[str, Any]) -> Table:
+    rows: dict[str, Any] = {}
+    invoices, credit_notes = status["invoices"], status["credit_notes"]
+    rows["invoices posted / pending / dead"] = (
+        f"{invoices['posted']} / {invoices['pending']} / {invoices['dead']}"
+    )
+    rows["credit notes posted / pending / dead"] = (
+        f"{credit_notes['posted']} / {credit_notes['pending']} / {credit_notes['dead']}"
+    )
+    stripe = status["stripe"]
+    if stripe is not None:
+        rows["stripe payments / refunds / disputes"] = (
+            f"{stripe['payments']} / {stripe['refunds']} / {stripe['disputes']}"
+        )
+        rows["stripe payouts (broken down)"] = (
+            f"{stripe['payouts']} ({stripe['payouts_broken_down']})"
+        )
+    statements = status["statements"]
+    rows["statement files imported / failed"] = (
+        f"{statements['files_imported']} / {statements['files_failed']}"
+    )
+    rows["statement lines"] = statements["lines"]
+    return key_value_table("invoicing and money in", rows)
 
 
 @dead_letters_app.command("list")

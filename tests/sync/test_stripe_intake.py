@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from config.settings import Settings, settings_from_dict
-from connectors.sandbox.stripe.generator import Mix, generate_payouts
+from connectors.sandbox.stripe.generator import (
+    DAY,
+    Mix,
+    generate_manual_payout,
+    generate_payouts,
+)
 from connectors.sandbox.stripe.server import API_KEY, SandboxStripe
 from connectors.sandbox.stripe.webhooks import WebhookSender
 from connectors.stripe.client import StripeConnector
@@ -33,6 +38,8 @@ from sync.http.stripe import stripe_router
 from sync.http.webhooks import Intake
 from sync.inbox import store_delivery
 from sync.intake import IntakePolicy
+from sync.statements import import_files
+from sync.status import hub_status
 from sync.store.models import Command, InboxEvent, InboxStatus
 from sync.store.models_stripe import StripeKind, StripeObjectRecord
 from sync.stripe_intake import (
@@ -48,6 +55,7 @@ from sync.stripe_intake import (
 from tests.sync.helpers import FakeSource
 
 SECRET = "whsec_test_hub"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bank"
 NOW = int(time.time())
 START = NOW - 3 * 86400
 ACCOUNTS = ProcessorAccounts(
@@ -669,3 +677,37 @@ def test_next_payout_carrying_the_returned_money_adds_up_and_is_posted(
     keys = journal_keys(engine)
     assert f"o2c_hub.payout.stripe.{second['id']}" in keys
     assert f"o2c_hub.payout_failed.stripe.{failed['id']}" not in keys
+
+
+# -- status ------------------------------------------------------------------------
+
+
+def test_status_counts_the_money_that_came_in(
+    engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe, settings: Settings
+) -> None:
+    activity = generate_payouts(
+        sandbox.account, start=START, payouts=1, charges_per_payout=6
+    )
+    generate_manual_payout(sandbox.account, start=START + 2 * DAY, charges=2)
+    catch_up(engine, jobs.connector)
+    process_pending(jobs)
+    good = FIXTURES / "mt940_nl_rabobank_structured86.sta"
+    broken = settings.base_dir / "broken.xml"
+    broken.write_text("<Document><BkToCstmrStmt>")
+    import_files(engine, [good, broken])
+
+    status = hub_status(engine, settings)
+
+    stripe = status["stripe"]
+    assert stripe["payments"] == len(sandbox.store.objects["charges"])
+    assert stripe["refunds"] == len(activity.refunds)
+    assert (stripe["payouts"], stripe["payouts_broken_down"]) == (2, 1)
+    assert stripe["catch_up"]["last_error"] is None
+    assert stripe["catch_up"]["cursor"] is not None
+    statements = status["statements"]
+    assert (statements["files_imported"], statements["files_failed"]) == (1, 1)
+    assert statements["lines"] > 0
+    assert (
+        hub_status(engine, settings.model_copy(update={"stripe": None}))["stripe"]
+        is None
+    )

@@ -124,6 +124,12 @@ def test_status_json_counts_orders_inbox_and_dead_letters(
     assert status["orders"] == {"total": 1, "by_state": {"received": 1}}
     assert status["inbox"]["by_status"]["parked"] == 1
     assert status["dead_letters"] == 1
+    assert status["statements"] == {
+        "files_imported": 0,
+        "files_failed": 0,
+        "statements": 0,
+        "lines": 0,
+    }
     assert status["polls"] == [
         {
             "shop": "demo",
@@ -140,6 +146,9 @@ def test_status_table_is_printed_for_people(stored_order: str) -> None:
     assert result.exit_code == 0, result.output
     assert "received" in result.stdout
     assert "dead letters: 0" in result.stdout
+    assert "shop demo" in result.stdout
+    assert "invoices posted / pending / dead" in result.stdout
+    assert "statement lines" in result.stdout
 
 
 def test_dead_letters_list_json_shows_the_parked_row(parked_letter: int) -> None:
