@@ -105,8 +105,9 @@ def sandbox_command(
     no_webhooks: bool = typer.Option(
         False,
         "--no-webhooks",
-        help="Send no webhooks: the hub finds the orders by polling or backfill, "
-        "and Stripe's events by its catch-up.",
+        help="Send no webhooks: the hub loads the orders with `backfill` (they are "
+        "older than the day its first poll looks back), and Stripe's events by its "
+        "catch-up.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -317,8 +318,9 @@ def _print_orders(orders: dict[str, Any], where: str) -> None:
         )
     else:
         stdout.print(
-            "no webhooks sent: the hub polls the shop, or "
-            f"`o2c-hub --config {where} backfill --shop {SANDBOX_SHOP_NAME}`"
+            "no webhooks sent: load the orders with "
+            f"`o2c-hub --config {where} backfill --shop {SANDBOX_SHOP_NAME}` "
+            "(they are older than the day the first poll looks back)"
         )
 
 
