@@ -271,17 +271,16 @@ class WebhookFeed:
         logger.info(
             "sandbox webhooks: %d delivered, %d failed", stats.delivered, stats.failures
         )
-        stripe = self._send_stripe_events() if self.stripe else StripeSent()
-        self.on_done(stats, stripe)
+        sent = StripeSent() if self.stripe is None else self._send_events(self.stripe)
+        self.on_done(stats, sent)
 
-    def _send_stripe_events(self) -> StripeSent:
-        assert self.stripe is not None
+    def _send_events(self, stripe: SandboxStripe) -> StripeSent:
         sender = StripeSender(
             f"{self.hub_url}/webhooks/stripe", SANDBOX_STRIPE_WEBHOOK_SECRET
         )
         delivered = failures = 0
         try:
-            for event in account_events(self.stripe):
+            for event in account_events(stripe):
                 if self._deliver_stripe(sender, event):
                     delivered += 1
                 else:
