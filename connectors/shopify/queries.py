@@ -211,6 +211,29 @@ query OrdersUpdated($first: Int!, $after: String, $query: String) {{
 }}
 """
 
+# Webhook subscriptions: the hub points a shop's order topics at its endpoint.
+WEBHOOK_SUBSCRIPTION = "id topic uri format createdAt"
+
+WEBHOOK_SUBSCRIPTIONS = f"""
+query WebhookSubscriptions($first: Int!, $after: String) {{
+    webhookSubscriptions(first: $first, after: $after) {{
+        nodes {{ {WEBHOOK_SUBSCRIPTION} }}
+        {PAGE_INFO}
+    }}
+}}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = f"""
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $uri: String!) {{
+    webhookSubscriptionCreate(
+        topic: $topic, webhookSubscription: {{ uri: $uri, format: JSON }}
+    ) {{
+        webhookSubscription {{ {WEBHOOK_SUBSCRIPTION} }}
+        userErrors {{ field message }}
+    }}
+}}
+"""
+
 BULK_RUN_QUERY = """
 mutation BulkOrders($query: String!) {
     bulkOperationRunQuery(query: $query, groupObjects: true) {

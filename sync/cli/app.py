@@ -21,6 +21,7 @@ from sync.cli import (
     processes,
     sandbox,
     statements,
+    webhooks,
 )
 from sync.cli.context import CliState
 
@@ -64,3 +65,4 @@ app.add_typer(mapping.app, name="mapping")
 app.add_typer(statements.app, name="statements")
 app.add_typer(payments.payments_app, name="payments")
 app.add_typer(payments.payouts_app, name="payouts")
+app.add_typer(webhooks.app, name="webhooks")

@@ -32,6 +32,7 @@ from connectors.sandbox.shopify.graph_source import Source, order_source
 from connectors.sandbox.shopify.paging import page_list, page_orders
 from connectors.sandbox.shopify.records import SandboxOrder
 from connectors.sandbox.shopify.schema_subset import SCHEMA_PATH
+from connectors.sandbox.shopify.subscriptions import WebhookRegistry
 
 
 @functools.cache
@@ -76,6 +77,7 @@ class Context:
     find: Callable[[str], SandboxOrder | None]
     bulk: BulkHooks | None = None
     find_owner: Callable[[str], SandboxOrder | None] | None = None  # part GID -> order
+    subscriptions: WebhookRegistry | None = None
     paged: bool = True  # Shopify requires first/last outside bulk queries
     ignored_search_terms: list[str] = field(default_factory=list)
     _sources: dict[tuple[int, Any], Source] = field(default_factory=dict)
@@ -145,6 +147,21 @@ def _root(context: Context) -> dict[str, Any]:
             return {"bulkOperation": None, "userErrors": [_no_bulk()]}
         return context.bulk.run(query, groupObjects)
 
+    def subscriptions(info: GraphQLResolveInfo, **args: Any) -> Source:
+        registry = context.subscriptions
+        found = registry.list(topics=args.get("topics")) if registry else []
+        return page_list(found, args, required=context.paged)
+
+    def subscribe(
+        info: GraphQLResolveInfo,
+        topic: str,
+        webhookSubscription: dict[str, Any],  # noqa: N803
+    ) -> Source:
+        if context.subscriptions is None:
+            message = "webhook subscriptions are not enabled"
+            return {"webhookSubscription": None, "userErrors": [{"message": message}]}
+        return context.subscriptions.create(topic, webhookSubscription)
+
     return {
         "orders": orders,
         "order": lambda info, id: context.source(context.find(id)),
@@ -153,6 +170,8 @@ def _root(context: Context) -> dict[str, Any]:
         "bulkOperation": node,
         "currentBulkOperation": current,
         "bulkOperationRunQuery": run,
+        "webhookSubscriptions": subscriptions,
+        "webhookSubscriptionCreate": subscribe,
     }
 
 

@@ -47,8 +47,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "nodes",
         "bulkOperation",
         "currentBulkOperation",
+        "webhookSubscriptions",
     ),
-    "Mutation": ("bulkOperationRunQuery",),
+    "Mutation": ("bulkOperationRunQuery", "webhookSubscriptionCreate"),
     "Node": ("id",),
     "Order": (
         "id",
@@ -314,6 +315,20 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "BulkOperationRunQueryPayload": ("bulkOperation", "userErrors"),
     "BulkOperationUserError": ("field", "message", "code"),
+    "WebhookSubscription": (
+        "id",
+        "topic",
+        "uri",
+        "format",
+        "filter",
+        "includeFields",
+        "createdAt",
+        "updatedAt",
+    ),
+    "WebhookSubscriptionConnection": _CONNECTION,
+    "WebhookSubscriptionEdge": _EDGE,
+    "WebhookSubscriptionCreatePayload": ("webhookSubscription", "userErrors"),
+    "UserError": ("field", "message"),
 }
 
 

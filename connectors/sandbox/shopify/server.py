@@ -37,6 +37,7 @@ from connectors.sandbox.shopify.graph import (
 )
 from connectors.sandbox.shopify.graph_source import part_gids
 from connectors.sandbox.shopify.records import SandboxOrder
+from connectors.sandbox.shopify.subscriptions import WebhookRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class Shop:
     owners: dict[str, str] = field(default_factory=dict)  # part GID -> order GID
     faults: list[Fault] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: WebhookRegistry = field(default_factory=WebhookRegistry)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def order_list(self) -> list[SandboxOrder]:
@@ -257,6 +259,7 @@ class SandboxShopify:
             find=lambda gid: shop.orders.get(gid),
             find_owner=lambda gid: shop.orders.get(shop.owners.get(gid, "")),
             bulk=shop.bulk,
+            subscriptions=shop.subscriptions,
         )
         try:
             result = execute_document(document, context, variables, operation_name=name)

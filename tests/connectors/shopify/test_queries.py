@@ -16,6 +16,8 @@ DOCUMENTS = {
     "BULK_RUN_QUERY": queries.BULK_RUN_QUERY,
     "BULK_OPERATION": queries.BULK_OPERATION,
     "CURRENT_BULK_OPERATION": queries.CURRENT_BULK_OPERATION,
+    "WEBHOOK_SUBSCRIPTIONS": queries.WEBHOOK_SUBSCRIPTIONS,
+    "WEBHOOK_SUBSCRIPTION_CREATE": queries.WEBHOOK_SUBSCRIPTION_CREATE,
     "bulk_orders_query(all)": queries.bulk_orders_query(None),
     "bulk_orders_query(since)": queries.bulk_orders_query(
         "updated_at:>='2026-01-01T00:00:00+00:00'"
