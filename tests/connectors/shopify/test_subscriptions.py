@@ -65,9 +65,7 @@ def test_subscribe_creates_each_topic_once_and_again_creates_nothing(
 
 def test_another_address_gets_its_own_subscription(client: ShopifyClient) -> None:
     subscribe(client, HUB, ["orders/create"])
-    [(_, created)] = subscribe(
-        client, "https://new.example.com/w", ["orders/create"]
-    )
+    [(_, created)] = subscribe(client, "https://new.example.com/w", ["orders/create"])
 
     assert created is True
     listed = list_subscriptions(client, ["orders/create"])
