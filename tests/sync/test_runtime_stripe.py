@@ -13,7 +13,7 @@ import pytest
 from huey import MemoryHuey
 from sqlalchemy import Engine, func, select
 
-from config.settings import settings_from_dict
+from config.settings import Settings, settings_from_dict
 from connectors.sandbox.stripe.generator import generate_payouts
 from connectors.sandbox.stripe.server import API_KEY, SandboxStripe
 from sync.runtime import Hub
@@ -32,19 +32,24 @@ def sandbox() -> Iterator[SandboxStripe]:
 def hub(
     store_url: str, tmp_path: Path, engine: Engine, sandbox: SandboxStripe
 ) -> Iterator[Hub]:
+    hub = Hub(_settings(store_url, tmp_path, sandbox.url), orders=FakeSource())
+    yield hub
+    hub.close()
+
+
+def _settings(store_url: str, folder: Path, stripe_url: str) -> Settings:
+    """A hub with Stripe at `stripe_url` that does not retry on its own."""
     data = {
         "environment": "development",
         "store": {"url": store_url},
         "stripe": {
             "api_key": API_KEY,
             "webhook_secret": "whsec_runtime",
-            "api_base": sandbox.url,
+            "api_base": stripe_url,
             "max_network_retries": 0,
         },
     }
-    hub = Hub(settings_from_dict(data, base_dir=tmp_path), orders=FakeSource())
-    yield hub
-    hub.close()
+    return settings_from_dict(data, base_dir=folder)
 
 
 def test_stripe_catch_up_then_stripe_keys_are_processed_by_stripe_intake(
@@ -119,17 +124,7 @@ def test_a_catch_up_job_while_stripe_is_down_logs_one_warning(
     with socket.socket() as probe:  # a loopback port where nothing listens
         probe.bind(("127.0.0.1", 0))
         refused = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    data = {
-        "environment": "development",
-        "store": {"url": store_url},
-        "stripe": {
-            "api_key": API_KEY,
-            "webhook_secret": "whsec_runtime",
-            "api_base": refused,
-            "max_network_retries": 0,
-        },
-    }
-    settings = settings_from_dict(data, base_dir=tmp_path)
+    settings = _settings(store_url, tmp_path, refused)
     hub = Hub(settings, orders=FakeSource(), huey=MemoryHuey("s", immediate=True))
 
     with caplog.at_level(logging.INFO):

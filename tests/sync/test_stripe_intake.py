@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from config.settings import Settings, settings_from_dict
 from connectors.sandbox.stripe.generator import (
     DAY,
+    Activity,
     Mix,
     generate_manual_payout,
     generate_payouts,
@@ -394,6 +395,25 @@ def test_catch_up_adds_nothing_the_webhooks_already_brought(
 # -- the CLI ---------------------------------------------------------------------------
 
 
+def cli_config(store_url: str, folder: Path) -> Path:
+    """A hub.toml naming only the store, for the read-only CLI commands."""
+    config = folder / "hub.toml"
+    config.write_text(f'environment = "development"\n[store]\nurl = "{store_url}"\n')
+    return config
+
+
+def payouts_through_intake(
+    engine: Engine, jobs: StripeJobs, sandbox: SandboxStripe, payouts: int
+) -> Activity:
+    """Generate automatic payouts at Stripe and bring them in by catch-up."""
+    activity = generate_payouts(
+        sandbox.account, start=START, payouts=payouts, charges_per_payout=3
+    )
+    catch_up(engine, jobs.connector)
+    process_pending(jobs)
+    return activity
+
+
 def test_cli_lists_payments_and_shows_a_payout_as_json(
     engine: Engine,
     jobs: StripeJobs,
@@ -401,13 +421,8 @@ def test_cli_lists_payments_and_shows_a_payout_as_json(
     store_url: str,
     tmp_path: Path,
 ) -> None:
-    activity = generate_payouts(
-        sandbox.account, start=START, payouts=1, charges_per_payout=3
-    )
-    catch_up(engine, jobs.connector)
-    process_pending(jobs)
-    config = tmp_path / "hub.toml"
-    config.write_text(f'environment = "development"\n[store]\nurl = "{store_url}"\n')
+    activity = payouts_through_intake(engine, jobs, sandbox, payouts=1)
+    config = cli_config(store_url, tmp_path)
     runner = CliRunner()
 
     listed = runner.invoke(payments_app, ["list", "--json", "--config", str(config)])
@@ -443,13 +458,8 @@ def test_cli_lists_payouts_newest_first_without_their_lines(
     store_url: str,
     tmp_path: Path,
 ) -> None:
-    activity = generate_payouts(
-        sandbox.account, start=START, payouts=2, charges_per_payout=3
-    )
-    catch_up(engine, jobs.connector)
-    process_pending(jobs)
-    config = tmp_path / "hub.toml"
-    config.write_text(f'environment = "development"\n[store]\nurl = "{store_url}"\n')
+    activity = payouts_through_intake(engine, jobs, sandbox, payouts=2)
+    config = cli_config(store_url, tmp_path)
     runner = CliRunner()
 
     listed = runner.invoke(payouts_app, ["list", "--json", "--config", str(config)])
@@ -558,8 +568,7 @@ def test_cli_shows_each_link_with_where_it_came_from(
     )
     storefront_transaction(engine, authorization=charge["id"])
     stripe_payment(engine, jobs, charge)
-    config = tmp_path / "hub.toml"
-    config.write_text(f'environment = "development"\n[store]\nurl = "{store_url}"\n')
+    config = cli_config(store_url, tmp_path)
     runner = CliRunner(env={"COLUMNS": "200"})  # wide enough for whole cells
 
     listed = runner.invoke(payments_app, ["list", "--config", str(config)])

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from config.templates import SandboxEndpoints, render_hub_toml
+from config.templates import (
+    SANDBOX_ACCESS_TOKEN,
+    SANDBOX_SHOP_DOMAIN,
+    SANDBOX_WEBHOOK_SECRET,
+    SandboxEndpoints,
+    render_hub_toml,
+)
+from connectors.sandbox.shopify import SandboxShopify
 from connectors.shopify.parse import order_from_webhook
 from sync.inbox import Delivery, store_delivery
 from sync.orders_repo import upsert_order
@@ -30,6 +37,31 @@ def _restore_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture
+def sandbox_shopify() -> Iterator[SandboxShopify]:
+    """A running sandbox Shopify holding the sandbox shop, no orders yet."""
+    with SandboxShopify() as shopify:
+        shopify.add_shop(
+            SANDBOX_SHOP_DOMAIN, SANDBOX_ACCESS_TOKEN, SANDBOX_WEBHOOK_SECRET
+        )
+        yield shopify
+
+
+@pytest.fixture
+def shopify_config(tmp_path: Path, sandbox_shopify: SandboxShopify) -> Path:
+    """The hub.toml of `init --sandbox` whose shop is `sandbox_shopify` (no Odoo,
+    no Stripe)."""
+    endpoints = SandboxEndpoints(
+        shopify_url=sandbox_shopify.shop_url(SANDBOX_SHOP_DOMAIN),
+        odoo_url=None,
+        stripe_url=None,
+        hub_port=0,
+    )
+    path = tmp_path / "hub.toml"
+    path.write_text(render_hub_toml(sandbox=True, endpoints=endpoints))
+    return path
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,13 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from config.templates import (
-    SANDBOX_ACCESS_TOKEN,
-    SANDBOX_SHOP_DOMAIN,
-    SANDBOX_WEBHOOK_SECRET,
-    SandboxEndpoints,
-    render_hub_toml,
-)
+from config.templates import SANDBOX_SHOP_DOMAIN
 from connectors.sandbox.shopify import SandboxShopify, generate_orders
 from sync.cli.app import app
 from sync.store.db import make_engine
@@ -26,27 +19,15 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Iterator[Path]:
-    with SandboxShopify() as shopify:
-        shopify.add_shop(
-            SANDBOX_SHOP_DOMAIN, SANDBOX_ACCESS_TOKEN, SANDBOX_WEBHOOK_SECRET
-        )
-        orders = generate_orders(
-            12,
-            seed=5,
-            shop_domain=SANDBOX_SHOP_DOMAIN,
-            start=datetime(2026, 3, 1, tzinfo=UTC),
-        )
-        shopify.add_orders(SANDBOX_SHOP_DOMAIN, orders)
-        endpoints = SandboxEndpoints(
-            shopify_url=shopify.shop_url(SANDBOX_SHOP_DOMAIN),
-            odoo_url=None,
-            stripe_url=None,
-            hub_port=0,
-        )
-        path = tmp_path / "hub.toml"
-        path.write_text(render_hub_toml(sandbox=True, endpoints=endpoints))
-        yield path
+def config(shopify_config: Path, sandbox_shopify: SandboxShopify) -> Path:
+    orders = generate_orders(
+        12,
+        seed=5,
+        shop_domain=SANDBOX_SHOP_DOMAIN,
+        start=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    sandbox_shopify.add_orders(SANDBOX_SHOP_DOMAIN, orders)
+    return shopify_config
 
 
 def _stored(config: Path) -> int:

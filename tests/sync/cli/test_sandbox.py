@@ -15,12 +15,12 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
@@ -137,42 +137,43 @@ def running_sandbox(
         _stop(process, signal.SIGTERM)
 
 
-def _stored_orders(folder: Path, count: int) -> list[Any]:
-    """Wait until the hub's store holds `count` orders; return them."""
+def _stored(
+    folder: Path, count: int, what: str, read: Callable[[Engine], list[Any]]
+) -> list[Any]:
+    """Wait until `read` finds `count` of `what` in the hub's store; return them."""
     engine = make_engine(f"sqlite:///{folder / 'o2c-hub.db'}")
     deadline = time.monotonic() + ARRIVAL_TIMEOUT_SECONDS
+    found: list[Any] = []
     try:
         while time.monotonic() < deadline:
             try:
-                records = list_orders(engine, limit=100)
+                found = read(engine)
             except OperationalError:  # the hub has not created its tables yet
-                records = []
-            if len(records) >= count:
-                return records
-            time.sleep(0.5)
-    finally:
-        engine.dispose()
-    raise AssertionError(f"{len(records)} of {count} orders arrived in time")
-
-
-def _stored_payments(folder: Path, count: int) -> list[str]:
-    """Wait until the hub's store holds `count` Stripe payments; return their ids."""
-    engine = make_engine(f"sqlite:///{folder / 'o2c-hub.db'}")
-    query = select(StripeObjectRecord.external_id).where(
-        StripeObjectRecord.kind == StripeKind.PAYMENT
-    )
-    deadline = time.monotonic() + ARRIVAL_TIMEOUT_SECONDS
-    found: list[str] = []
-    try:
-        while time.monotonic() < deadline:
-            with engine.connect() as conn:
-                found = list(conn.execute(query).scalars())
+                found = []
             if len(found) >= count:
                 return found
             time.sleep(0.5)
     finally:
         engine.dispose()
-    raise AssertionError(f"{len(found)} of {count} Stripe payments arrived in time")
+    raise AssertionError(f"{len(found)} of {count} {what} arrived in time")
+
+
+def _stored_orders(folder: Path, count: int) -> list[Any]:
+    """The stored orders, once `count` are."""
+    return _stored(folder, count, "orders", lambda e: list_orders(e, limit=100))
+
+
+def _stored_payments(folder: Path, count: int) -> list[str]:
+    """The ids of the Stripe payments, once `count` are stored."""
+    query = select(StripeObjectRecord.external_id).where(
+        StripeObjectRecord.kind == StripeKind.PAYMENT
+    )
+
+    def read(engine: Engine) -> list[Any]:
+        with engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    return _stored(folder, count, "Stripe payments", read)
 
 
 @pytest.mark.slow

@@ -3,43 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from config.templates import (
-    SANDBOX_ACCESS_TOKEN,
-    SANDBOX_SHOP_DOMAIN,
-    SANDBOX_WEBHOOK_SECRET,
-    SandboxEndpoints,
-    render_hub_toml,
-)
-from connectors.sandbox.shopify import SandboxShopify
 from sync.cli.app import app
 from sync.cli.webhooks import endpoint_address
 from sync.intake import ORDER_TOPICS
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Iterator[Path]:
-    with SandboxShopify() as shopify:
-        shopify.add_shop(
-            SANDBOX_SHOP_DOMAIN, SANDBOX_ACCESS_TOKEN, SANDBOX_WEBHOOK_SECRET
-        )
-        endpoints = SandboxEndpoints(
-            shopify_url=shopify.shop_url(SANDBOX_SHOP_DOMAIN),
-            odoo_url=None,
-            stripe_url=None,
-            hub_port=0,
-        )
-        path = tmp_path / "hub.toml"
-        path.write_text(render_hub_toml(sandbox=True, endpoints=endpoints))
-        yield path
 
 
 def _json(config: Path, *args: str) -> dict:
@@ -49,11 +23,11 @@ def _json(config: Path, *args: str) -> dict:
     return document
 
 
-def test_register_subscribes_every_order_topic_once(config: Path) -> None:
+def test_register_subscribes_every_order_topic_once(shopify_config: Path) -> None:
     url = "https://hub.example.com/o2c/"
-    first = _json(config, "register", "--shop", "demo", "--url", url)
-    again = _json(config, "register", "--shop", "demo", "--url", url)
-    listed = _json(config, "list", "--shop", "demo")
+    first = _json(shopify_config, "register", "--shop", "demo", "--url", url)
+    again = _json(shopify_config, "register", "--shop", "demo", "--url", url)
+    listed = _json(shopify_config, "list", "--shop", "demo")
 
     uri = "https://hub.example.com/o2c/webhooks/shopify"
     assert first["uri"] == again["uri"] == uri
@@ -65,17 +39,17 @@ def test_register_subscribes_every_order_topic_once(config: Path) -> None:
     ]
 
 
-def test_register_prints_a_table_for_people(config: Path) -> None:
+def test_register_prints_a_table_for_people(shopify_config: Path) -> None:
     args = ["webhooks", "register", "--shop", "demo", "--url", "https://h.example"]
-    result = runner.invoke(app, ["--config", str(config), *args])
+    result = runner.invoke(app, ["--config", str(shopify_config), *args])
 
     assert result.exit_code == 0, result.output
     assert f"{len(ORDER_TOPICS)} created, 0 already there" in result.stdout
 
 
-def test_an_unknown_shop_is_a_configuration_problem(config: Path) -> None:
+def test_an_unknown_shop_is_a_configuration_problem(shopify_config: Path) -> None:
     args = ["webhooks", "list", "--shop", "nope"]
-    result = runner.invoke(app, ["--config", str(config), *args])
+    result = runner.invoke(app, ["--config", str(shopify_config), *args])
 
     assert result.exit_code == 2
     assert "no shop named 'nope'" in result.stderr
