@@ -49,20 +49,26 @@ def payouts_group() -> None:
 
 def list_payments(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
     """The newest payments, newest first, as JSON-ready dicts."""
+    from sync.store.models_stripe import StripeKind
+
+    return [_payment_view(row) for row in _newest(engine, StripeKind.PAYMENT, limit)]
+
+
+def _newest(engine: Engine, kind: str, limit: int) -> list[StripeObjectRecord]:
+    """The newest stored Stripe objects of one kind, newest first."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from sync.store.models_stripe import StripeKind, StripeObjectRecord
+    from sync.store.models_stripe import StripeObjectRecord
 
     query = (
         select(StripeObjectRecord)
-        .where(StripeObjectRecord.kind == StripeKind.PAYMENT)
+        .where(StripeObjectRecord.kind == kind)
         .order_by(StripeObjectRecord.created_at.desc(), StripeObjectRecord.id.desc())
         .limit(limit)
     )
     with Session(engine) as session:
-        rows = session.execute(query).scalars().all()
-    return [_payment_view(row) for row in rows]
+        return list(session.execute(query).scalars())
 
 
 def find_payment(engine: Engine, payment_id: str) -> dict[str, Any] | None:
@@ -90,21 +96,10 @@ def find_payment(engine: Engine, payment_id: str) -> dict[str, Any] | None:
 
 def list_payouts(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
     """The newest payouts, newest first, each without its lines (`line_count`)."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
+    from sync.store.models_stripe import StripeKind
 
-    from sync.store.models_stripe import StripeKind, StripeObjectRecord
-
-    query = (
-        select(StripeObjectRecord)
-        .where(StripeObjectRecord.kind == StripeKind.PAYOUT)
-        .order_by(StripeObjectRecord.created_at.desc(), StripeObjectRecord.id.desc())
-        .limit(limit)
-    )
-    with Session(engine) as session:
-        rows = session.execute(query).scalars().all()
     summaries = []
-    for row in rows:
+    for row in _newest(engine, StripeKind.PAYOUT, limit):
         view = _payout_view(row)
         view["line_count"] = len(view.pop("lines"))
         summaries.append(view)
