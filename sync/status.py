@@ -19,11 +19,12 @@ from sync.store.models_bank import (
     BankStatementRecord,
     ImportStatus,
 )
-from sync.store.models_stripe import StripeKind, StripeObjectRecord
-
-# Where the Stripe catch-up keeps its cursor (sync.stripe_inbox writes it).
-STRIPE = "stripe"
-STRIPE_EVENTS = "events"
+from sync.store.models_stripe import (
+    EVENTS_STREAM,
+    SOURCE,
+    StripeKind,
+    StripeObjectRecord,
+)
 
 
 def hub_status(
@@ -101,7 +102,7 @@ def _run(row: Any) -> dict[str, Any]:
 def _stripe(conn: Any) -> dict[str, Any]:
     cursor = conn.execute(
         select(PollCursor).where(
-            PollCursor.source == STRIPE, PollCursor.stream == STRIPE_EVENTS
+            PollCursor.source == SOURCE, PollCursor.stream == EVENTS_STREAM
         )
     ).first()
     kinds = _counts(conn, StripeObjectRecord.kind)

@@ -27,13 +27,11 @@ from o2c.errors import PayloadError, PermanentError, RetryableError
 from sync.inbox import Delivery, insert_deliveries, store_delivery, utcnow
 from sync.store.db import dialect_insert
 from sync.store.models import InboxStatus, PollCursor
-from sync.store.models_stripe import StripeKind
+from sync.store.models_stripe import EVENTS_STREAM, SOURCE, StripeKind
 
 logger = logging.getLogger(__name__)
 
-SOURCE = "stripe"
 DEFAULT_ACCOUNT = "default"
-EVENTS_STREAM = "events"
 EVENT_RETENTION = timedelta(days=30)
 CATCH_UP_OVERLAP = timedelta(minutes=5)
 

@@ -60,16 +60,19 @@ from sync.outbox import has_command, put_command
 from sync.payment_links import with_storefront_links
 from sync.store.db import dialect_insert
 from sync.store.models import InboxEvent, InboxStatus
-from sync.store.models_stripe import StripeKind, StripeObjectRecord
+from sync.store.models_stripe import (
+    EVENTS_STREAM,
+    SOURCE,
+    StripeKind,
+    StripeObjectRecord,
+)
 
 # Receipt and catch-up live in `sync.stripe_inbox`; their names stay importable here.
 from sync.stripe_inbox import (
     CATCH_UP_OVERLAP,
     DEFAULT_ACCOUNT,
     EVENT_RETENTION,
-    EVENTS_STREAM,
     HANDLED_TYPES,
-    SOURCE,
     CatchUpResult,
     Received,
     catch_up,

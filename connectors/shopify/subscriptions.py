@@ -60,7 +60,7 @@ def subscribe(
     whether it was created now (False: it was there already), in `topics`' order."""
     wanted = list(dict.fromkeys(topics))
     names = {graphql_topic(topic): topic for topic in wanted}
-    existing = {(s.topic, s.uri): s for s in _pages(client, names) if s.topic in wanted}
+    existing = {(s.topic, s.uri): s for s in _pages(client, names)}
     result = []
     for topic in wanted:
         found = existing.get((topic, uri))

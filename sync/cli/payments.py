@@ -21,7 +21,6 @@ from rich.table import Table
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from o2c.money import Money
     from sync.store.models_stripe import StripeObjectRecord
 
 payments_app = typer.Typer(
@@ -254,13 +253,15 @@ def _engine(config: Path | None) -> Engine:
 
 
 def _payment_view(row: StripeObjectRecord) -> dict[str, Any]:
+    from sync.http.views import money_json
+
     data = json.loads(row.data)
     refunded = data["amount_refunded"]
     return {
         "id": row.external_id,
         "created": row.created_at.isoformat(),
-        "amount": _money(row.amount, row.currency),
-        "amount_refunded": _money(refunded["amount"], refunded["currency"]),
+        "amount": money_json(row.amount, row.currency),
+        "amount_refunded": money_json(refunded["amount"], refunded["currency"]),
         "status": row.status,
         "payment_intent": data.get("payment_intent_id"),
         "customer_email": data.get("customer_email"),
@@ -279,9 +280,9 @@ def _payout_view(row: StripeObjectRecord) -> dict[str, Any]:
         {
             "id": t.external_id,
             "type": t.type,
-            "amount": _as_json(t.amount),
-            "fee": _as_json(t.fee),
-            "net": _as_json(t.net),
+            "amount": t.amount.as_json(),
+            "fee": t.fee.as_json(),
+            "net": t.net.as_json(),
             "source": t.source_id,
         }
         for t in payout.transactions
@@ -289,24 +290,15 @@ def _payout_view(row: StripeObjectRecord) -> dict[str, Any]:
     fees = fees_by_kind(payout.lines)
     return {
         "id": payout.external_id,
-        "amount": _as_json(payout.amount),
+        "amount": payout.amount.as_json(),
         "status": payout.status,
         "automatic": payout.automatic,
         "arrival_date": payout.arrival_date.isoformat(),
         "breakdown": payout.breakdown.value,
         "note": payout.breakdown_note,
         "lines": lines,
-        "fees_by_kind": {kind: _as_json(money) for kind, money in fees.items()},
+        "fees_by_kind": {kind: money.as_json() for kind, money in fees.items()},
     }
-
-
-def _money(amount: str, currency: str) -> dict[str, str]:
-    """Money as every `--json` output writes it."""
-    return {"amount": amount, "currency": currency}
-
-
-def _as_json(money: Money) -> dict[str, str]:
-    return _money(str(money.amount), money.currency)
 
 
 def _shown(money: dict[str, str]) -> str:

@@ -276,33 +276,23 @@ class WebhookFeed:
 
     def _send_events(self, stripe: SandboxStripe) -> StripeSent:
         sender = StripeSender(
-            f"{self.hub_url}/webhooks/stripe", SANDBOX_STRIPE_WEBHOOK_SECRET
+            f"{self.hub_url}/webhooks/stripe",
+            SANDBOX_STRIPE_WEBHOOK_SECRET,
+            max_attempts=DELIVERY_ATTEMPTS,
+            retry_delay=RETRY_DELAY_SECONDS,
+            sleep=self._stopping.wait,
         )
-        delivered = failures = 0
         try:
-            for event in account_events(stripe):
-                if self._deliver_stripe(sender, event):
-                    delivered += 1
-                else:
-                    failures += 1
+            taken = [sender.deliver_until_taken(e) for e in account_events(stripe)]
         finally:
             sender.session.close()
+        sent = StripeSent(delivered=sum(taken), failures=len(taken) - sum(taken))
         logger.info(
-            "sandbox Stripe events: %d delivered, %d failed", delivered, failures
+            "sandbox Stripe events: %d delivered, %d failed",
+            sent.delivered,
+            sent.failures,
         )
-        return StripeSent(delivered, failures)
-
-    def _deliver_stripe(self, sender: StripeSender, event: dict[str, Any]) -> bool:
-        """Send one event until the hub takes it; False when it never does."""
-        for attempt in range(DELIVERY_ATTEMPTS):
-            if attempt:
-                self._stopping.wait(RETRY_DELAY_SECONDS)
-            try:
-                if sender.deliver(event).ok:
-                    return True
-            except requests.RequestException:
-                pass  # Stripe retries a delivery that got no answer
-        return False
+        return sent
 
     def _wait_for_hub(self) -> bool:
         """Return True once the hub answers, False when stopped first."""

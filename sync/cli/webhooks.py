@@ -9,7 +9,8 @@ shop's Admin API token from the configuration.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import typer
@@ -22,7 +23,6 @@ from sync.cli.output import print_json, show
 if TYPE_CHECKING:
     from config.settings import ShopSettings
     from connectors.shopify.client import ShopifyClient
-    from connectors.shopify.subscriptions import Subscription
 
 app = typer.Typer(
     help="Shopify webhook subscriptions: list them, subscribe the hub.",
@@ -45,7 +45,7 @@ def list_command(
 
     subscriptions = list_subscriptions(_client(ctx, shop), sorted(ORDER_TOPICS))
     if as_json:
-        print_json({"shop": shop, "subscriptions": [_json(s) for s in subscriptions]})
+        print_json({"shop": shop, "subscriptions": [asdict(s) for s in subscriptions]})
         return
     table = Table("Topic", "Address", "Format", "Id", title=f"webhooks of {shop}")
     for s in subscriptions:
@@ -70,7 +70,7 @@ def register_command(
     uri = endpoint_address(url)
     results = subscribe(_client(ctx, shop), uri, sorted(ORDER_TOPICS))
     if as_json:
-        subscriptions = [{**_json(s), "created": created} for s, created in results]
+        subscriptions = [{**asdict(s), "created": created} for s, created in results]
         print_json({"shop": shop, "uri": uri, "subscriptions": subscriptions})
         return
     table = Table("Topic", "Subscription", "", title=f"{shop} -> {escape(uri)}")
@@ -109,13 +109,3 @@ def _client(ctx: typer.Context, name: str) -> ShopifyClient:
     except KeyError as exc:
         raise ConfigurationError(str(exc.args[0])) from None
     return ShopifyClient.from_settings(shop)
-
-
-def _json(subscription: Subscription) -> dict[str, Any]:
-    return {
-        "id": subscription.id,
-        "topic": subscription.topic,
-        "uri": subscription.uri,
-        "format": subscription.format,
-        "created_at": subscription.created_at,
-    }

@@ -14,6 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sync.store.models import Base, UtcDateTime
 
+# The inbox source of Stripe's events, and the stream of `poll_cursors` where the
+# catch-up keeps its cursor (per account).
+SOURCE = "stripe"
+EVENTS_STREAM = "events"
+
 
 class StripeKind:
     PAYMENT = "payment"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,14 @@ from sync.store.models import InboxEvent, OrderEvent
 
 SHOP = "acme"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def refused_url() -> str:
+    """A loopback address where nothing listens (the port was just let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 def hub_settings(store_url: str, base_dir: Path, **queue: Any) -> Settings:

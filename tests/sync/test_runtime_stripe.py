@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC
@@ -19,7 +18,7 @@ from connectors.sandbox.stripe.server import API_KEY, SandboxStripe
 from sync.runtime import Hub
 from sync.store.models import InboxEvent, InboxStatus
 from sync.store.models_stripe import StripeObjectRecord
-from tests.sync.helpers import FakeSource
+from tests.sync.helpers import FakeSource, refused_url
 
 
 @pytest.fixture
@@ -121,10 +120,7 @@ def test_a_catch_up_job_while_stripe_is_down_logs_one_warning(
     engine: Engine,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with socket.socket() as probe:  # a loopback port where nothing listens
-        probe.bind(("127.0.0.1", 0))
-        refused = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    settings = _settings(store_url, tmp_path, refused)
+    settings = _settings(store_url, tmp_path, refused_url())
     hub = Hub(settings, orders=FakeSource(), huey=MemoryHuey("s", immediate=True))
 
     with caplog.at_level(logging.INFO):

@@ -38,11 +38,18 @@ class WebhookSender:
         *,
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
+        max_attempts: int = 1,
+        retry_delay: float = 0.0,
+        sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         self.url = url
         self.secret = secret
         self.clock = clock
         self.session = session or requests.Session()
+        # What `deliver_until_taken` does with an event the endpoint does not take.
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self.sleep = sleep
 
     def deliver(
         self,
@@ -54,6 +61,20 @@ class WebhookSender:
         """Send one event; `timestamp` and `secrets` override the honest ones."""
         payload = json.dumps(event, separators=(",", ": "), indent=2).encode()
         return self.deliver_raw(payload, timestamp=timestamp, secrets=secrets)
+
+    def deliver_until_taken(self, event: dict[str, Any]) -> bool:
+        """Send one event until a 2xx answer or the attempts are spent, as Stripe
+        retries (`retry_delay` apart, not Stripe's days-long schedule); a delivery
+        that got no answer counts as a failed attempt. Return whether it was taken."""
+        for attempt in range(self.max_attempts):
+            if attempt and self.retry_delay:
+                self.sleep(self.retry_delay)
+            try:
+                if self.deliver(event).ok:
+                    return True
+            except requests.RequestException:
+                continue
+        return False
 
     def deliver_raw(
         self,

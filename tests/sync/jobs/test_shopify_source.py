@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from pathlib import Path
@@ -12,14 +11,7 @@ import pytest
 from config.settings import ShopSettings, settings_from_dict
 from o2c.errors import RetryableError
 from sync.jobs.shopify_source import ShopifyOrderSource
-
-
-def _refused_url() -> str:
-    """A loopback address where nothing listens (the port was just let go)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+from tests.sync.helpers import refused_url
 
 
 def _shop(tmp_path: Path) -> ShopSettings:
@@ -32,7 +24,7 @@ def _shop(tmp_path: Path) -> ShopSettings:
                     "domain": "down.myshopify.com",
                     "access_token": "shpat_down",
                     "webhook_secret": "whsec_down",
-                    "api_base_url": _refused_url(),
+                    "api_base_url": refused_url(),
                 }
             ],
         },

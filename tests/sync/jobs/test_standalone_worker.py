@@ -8,7 +8,6 @@ that wait short, so the worker ends in seconds rather than at the end of the bac
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ import pytest
 
 from config.settings import load_settings
 from sync.runtime import Hub
+from tests.sync.helpers import refused_url
 
 ROOT = Path(__file__).resolve().parents[3]
 CONFIG = """
@@ -38,14 +38,6 @@ webhook_secret = "whsec_down"
 api_base_url = "{api}"
 poll_interval = 3600
 """
-
-
-def _refused_url() -> str:
-    """A loopback address where nothing listens (the port was just let go)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 class _Lines:
@@ -77,7 +69,7 @@ def test_sigterm_cuts_the_shopify_backoff_of_a_job_in_hand_short(
     tmp_path: Path,
 ) -> None:
     config = tmp_path / "hub.toml"
-    config.write_text(CONFIG.format(db=tmp_path / "hub.db", api=_refused_url()))
+    config.write_text(CONFIG.format(db=tmp_path / "hub.db", api=refused_url()))
     hub = Hub(load_settings(config))
     hub.migrate()
     hub.enqueue_poll("down")
